@@ -1,0 +1,1 @@
+"""The bundled dataset, installed as package data (see data/README.md)."""

@@ -1,0 +1,1 @@
+"""The shipped model and study specs, installed as package data."""

@@ -1,0 +1,387 @@
+"""Model specs: the declarative description of one fit, read from ``models/*.toml``.
+
+A spec says which runs to use (data filters, frontier rule), the shape of the model (number
+of breaks, level jumps, scatter family), its priors, the measurement-error factors, the
+sampler settings and the forecast horizon. Specs are validated strictly on load with pydantic
+(a well-kept library that gives typed, range-checked fields and precise error locations):
+unknown keys are rejected with a "did you mean ...?" hint and every value is range-checked
+with the parameter named. The *resolved* spec (all defaults filled in) is what travels with
+every fit (:meth:`ModelSpec.to_dict`).
+
+Examples
+--------
+>>> spec = ModelSpec.from_dict({"name": "demo", "model": {"breaks": 2}})
+>>> spec.model.breaks, spec.sampler.backend
+(2, 'nutpie')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flopcast.error_groups import ErrorModel
+from flopcast.exceptions import SpecError
+from flopcast.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
+
+#: Reference year that the model's time axis is centred on (t = year - T_REF).
+T_REF = 2010.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Selection(_Strict):
+    """One block of data filters; a run is selected when it passes every filter given.
+
+    Lists are "any of"; an empty list means "no filter". ``systems`` matches names
+    case-insensitively and every name must exist in the data.
+    """
+
+    date_min: dt.date | None = None
+    date_max: dt.date | None = None
+    domains: list[str] = Field(default_factory=list)
+    exclude_domains: list[str] = Field(default_factory=list)
+    confidences: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=list)
+    systems: list[str] = Field(default_factory=list)
+    exclude_systems: list[str] = Field(default_factory=list)
+    #: Generic equality filters on any canonical column: ``{column = [values]}``.
+    where: dict[str, list[str | float | int]] = Field(default_factory=dict)
+
+    @field_validator("confidences")
+    @classmethod
+    def _known_confidences(cls, value: list[str]) -> list[str]:
+        return [_check_label(v, CONFIDENCES, "confidences") for v in value]
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, value: list[str]) -> list[str]:
+        return [_check_label(v, METHODS, "methods") for v in value]
+
+    @field_validator("where")
+    @classmethod
+    def _known_columns(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for column in value:
+            if column not in CANONICAL_COLUMNS:
+                raise ValueError(
+                    f"unknown data column {column!r}{_hint(column, CANONICAL_COLUMNS)}; "
+                    f"columns are {list(CANONICAL_COLUMNS)}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Selection:
+        if self.date_min and self.date_max and self.date_min > self.date_max:
+            raise ValueError(f"date_min {self.date_min} is after date_max {self.date_max}")
+        return self
+
+
+class DataSpec(_Strict):
+    """Which runs a fit uses.
+
+    ``source`` is ``"bundled"`` or a path to a runs file (Epoch export or canonical CSV).
+    ``select`` is a list of selection blocks whose matches are united (a run is used when any
+    block selects it); with no block, every usable run is used.
+    """
+
+    source: str = "bundled"
+    select: list[Selection] = Field(default_factory=list)
+
+
+FrontierRule = Literal["none", "top_n", "residual"]
+
+
+class FrontierSpec(_Strict):
+    """Restrict the fit to frontier runs.
+
+    ``top_n``: runs that were among the ``n`` largest by compute when published.
+    ``residual``: runs more than ``threshold_dex`` (log10 units) above the median trend of a
+    first fit to all selected runs.
+    """
+
+    rule: FrontierRule = "none"
+    n: int = Field(10, ge=1, le=1000)
+    threshold_dex: float = Field(1.0, ge=0.0, le=5.0)
+
+
+class ModelStructure(_Strict):
+    """The shape of the trend model (what needs a new compiled model when it changes)."""
+
+    breaks: int = Field(1, ge=0, le=3)
+    jump: bool = False
+    scatter: Literal["normal", "student_t"] = "normal"
+    scatter_per_era: bool = False
+    form: Literal["auto", "marginal", "latent"] = "auto"
+    error_scale: Literal["known", "prior"] = "known"
+    #: Break dates fixed instead of inferred (decimal years, one per break).
+    fixed_breaks: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelStructure:
+        if self.form == "marginal" and self.scatter == "student_t":
+            raise ValueError(
+                "form='marginal' needs scatter='normal': Student-t scatter has no closed-form "
+                "marginal; use form='latent' or 'auto'"
+            )
+        if self.fixed_breaks is not None:
+            if len(self.fixed_breaks) != self.breaks:
+                raise ValueError(
+                    f"fixed_breaks has {len(self.fixed_breaks)} date(s) but breaks = "
+                    f"{self.breaks}; give one date per break"
+                )
+            if sorted(self.fixed_breaks) != list(self.fixed_breaks):
+                raise ValueError(
+                    f"fixed_breaks must be in increasing order, got {self.fixed_breaks}"
+                )
+        if self.breaks == 0 and (self.jump or self.scatter_per_era):
+            raise ValueError("jump and scatter_per_era need at least one break (breaks >= 1)")
+        return self
+
+    @property
+    def resolved_form(self) -> Literal["marginal", "latent"]:
+        """``latent`` for Student-t scatter, else ``marginal`` unless asked otherwise."""
+        if self.form != "auto":
+            return self.form
+        return "latent" if self.scatter == "student_t" else "marginal"
+
+
+class PriorSpec(_Strict):
+    """Prior hyperparameters (log10 FLOP and decimal years throughout)."""
+
+    #: Level of the trend at the first break (or at T_REF with no break): Normal(mu, sd).
+    level_mu: float = 20.0
+    level_sd: float = Field(5.0, gt=0)
+    #: Slope of every era in log10 FLOP per year: Normal(mu, sd).
+    slope_mu: float = 0.3
+    slope_sd: float = Field(1.0, gt=0)
+    #: Intrinsic scatter of true compute around the trend (dex): HalfNormal(sd).
+    scatter_sd: float = Field(2.0, gt=0)
+    #: Level jump at each break (dex): Normal(0, sd).
+    jump_sd: float = Field(1.0, gt=0)
+    #: Break dates are uniform over [break_min, break_max] (default: the data range), ordered,
+    #: with every era at least ``min_era_years`` long.
+    break_min: float | None = None
+    break_max: float | None = None
+    min_era_years: float = Field(5.0, ge=0.0, le=50.0)
+    #: Student-t degrees of freedom: Gamma(2, rate).
+    nu_rate: float = Field(0.1, gt=0)
+    #: Spread (log-scale sd) of the prior on each error group's scale when error_scale="prior".
+    error_scale_sd: float = Field(0.3, gt=0, le=3)
+
+    @model_validator(mode="after")
+    def _range(self) -> PriorSpec:
+        if (
+            self.break_min is not None
+            and self.break_max is not None
+            and self.break_min >= self.break_max
+        ):
+            raise ValueError(
+                f"break_min {self.break_min} must be before break_max {self.break_max}"
+            )
+        return self
+
+
+class ErrorSpec(_Strict):
+    """Measurement-error factors; see :mod:`flopcast.error_groups` for their meaning."""
+
+    coverage: float = Field(0.9, gt=0, lt=1)
+    era_boundary: float = Field(2012.0, ge=1940, le=2100)
+    use_explicit_bounds: bool = True
+    modern_method_factors: dict[str, float] = Field(default_factory=dict)
+    early_method_factors: dict[str, float] = Field(default_factory=dict)
+    confidence_factors: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _valid_error_model(self) -> ErrorSpec:
+        try:
+            self.error_model()
+        except SpecError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def error_model(self) -> ErrorModel:
+        """The :class:`~flopcast.error_groups.ErrorModel` with these overrides."""
+        return ErrorModel.from_dict(self.model_dump())
+
+
+class SamplerSpec(_Strict):
+    """MCMC settings. ``backend``: nutpie (default, compiled with numba) or PyMC's NUTS."""
+
+    backend: Literal["nutpie", "pymc"] = "nutpie"
+    chains: int = Field(4, ge=1, le=16)
+    draws: int = Field(1000, ge=50, le=100_000)
+    tune: int = Field(1000, ge=50, le=100_000)
+    seed: int = Field(20_240_611, ge=0)
+    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+    low_rank_mass_matrix: bool = True
+
+
+class ForecastSpec(_Strict):
+    """Forecast horizon and thresholds (used by the forecast and report commands)."""
+
+    horizon: dt.date = dt.date(2030, 12, 31)
+    thresholds_flop: list[float] = Field(default_factory=lambda: [1e25, 1e26, 1e27, 1e28, 1e29])
+    thresholds_usd: list[float] = Field(default_factory=lambda: [1e8, 1e9, 1e10, 1e11])
+
+
+class ModelSpec(_Strict):
+    """A complete, validated model spec. Build with :func:`load_spec` or :meth:`from_dict`."""
+
+    name: str = "unnamed"
+    description: str = ""
+    data: DataSpec = Field(default_factory=DataSpec)
+    frontier: FrontierSpec = Field(default_factory=FrontierSpec)
+    model: ModelStructure = Field(default_factory=ModelStructure)
+    priors: PriorSpec = Field(default_factory=PriorSpec)
+    errors: ErrorSpec = Field(default_factory=ErrorSpec)
+    sampler: SamplerSpec = Field(default_factory=SamplerSpec)
+    forecast: ForecastSpec = Field(default_factory=ForecastSpec)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, origin: str = "spec") -> ModelSpec:
+        """Validate a nested dict (as read from TOML); raise :class:`SpecError` on problems."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SpecError(_format_validation_error(exc, cls, origin)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved spec, every default filled in, as JSON-compatible values."""
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ModelSpec:
+        """A copy with dotted-key overrides, e.g. ``{"model.breaks": 2}``, validated again.
+
+        Examples
+        --------
+        >>> ModelSpec().with_overrides({"model.breaks": 2}).model.breaks
+        2
+        """
+        values = self.to_dict()
+        for dotted, value in overrides.items():
+            set_dotted(values, dotted, value)
+        return ModelSpec.from_dict(values, origin=f"overrides {sorted(overrides)}")
+
+    def __str__(self) -> str:
+        m = self.model
+        return (
+            f"ModelSpec {self.name!r}: {m.breaks} break(s), jump={m.jump}, scatter={m.scatter}, "
+            f"form={m.resolved_form}, errors={m.error_scale}, frontier={self.frontier.rule}"
+        )
+
+
+def set_dotted(values: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``values["a"]["b"] = value`` for ``dotted == "a.b"``, naming bad paths."""
+    keys = dotted.split(".")
+    node = values
+    for depth, key in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(keys[:depth]) or "the spec"
+            options = list(node) if isinstance(node, dict) else []
+            raise SpecError(
+                f"override {dotted!r}: {where} has no section {key!r}{_hint(key, options)}"
+            )
+        node = node[key]
+    if not isinstance(node, dict):
+        raise SpecError(f"override {dotted!r}: {'.'.join(keys[:-1])} is not a section")
+    node[keys[-1]] = value
+
+
+def load_spec(path: str | Path) -> ModelSpec:
+    """Read and validate a TOML model spec.
+
+    ``path`` may be a file path or the name of a shipped spec (``"two_eras"``).
+
+    Examples
+    --------
+    >>> load_spec("two_eras").model.breaks
+    1
+    """
+    file = resolve_spec_path(path)
+    try:
+        values = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{file}: not valid TOML: {exc}") from None
+    values.setdefault("name", file.stem)
+    return ModelSpec.from_dict(values, origin=str(file))
+
+
+def shipped_specs() -> list[str]:
+    """Names of the specs shipped with the package (``models/*.toml``)."""
+    root = resources.files("flopcast._models")
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def resolve_spec_path(path: str | Path) -> Path:
+    """A spec file path, or a shipped spec found by name; a clear error otherwise."""
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate
+    name = candidate.name.removesuffix(".toml")
+    shipped = resources.files("flopcast._models") / f"{name}.toml"
+    by_name = str(path) in (name, f"{name}.toml") or str(path).startswith("models/")
+    if by_name and shipped.is_file():
+        return Path(str(shipped))
+    names = shipped_specs()
+    raise SpecError(f"no spec file {str(path)!r}{_hint(name, names)}; shipped specs: {names}")
+
+
+def _check_label(value: str, allowed: tuple[str, ...], field: str) -> str:
+    label = value.strip().lower()
+    if label not in allowed:
+        raise ValueError(
+            f"unknown {field} label {value!r}{_hint(label, allowed)}; allowed: {list(allowed)}"
+        )
+    return label
+
+
+def _hint(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (sub)model that ``loc`` points into, for did-you-mean hints."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        for arg in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                current = arg
+                break
+        else:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _format_validation_error(exc: ValidationError, model: type[BaseModel], origin: str) -> str:
+    lines = [f"{origin}: invalid spec ({exc.error_count()} problem(s)):"]
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            valid = _fields_at(model, loc)
+            lines.append(
+                f"  - {where}: unknown key{_hint(loc[-1], valid)}; valid keys here: {valid}"
+            )
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  - {where} = {err.get('input')!r}: {msg}")
+    return "\n".join(lines)
