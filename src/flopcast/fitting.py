@@ -66,7 +66,11 @@ def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, p
     from flopcast import io
 
     if runs is None:
-        table = io.load_runs() if spec.data.source == "bundled" else io.read_runs(spec.data.source)
+        table = (
+            io.load_runs(include_excluded=True)
+            if spec.data.source == "bundled"
+            else io.read_runs(spec.data.source)
+        )
         return table.runs, table.excluded, table.sha256
     if hasattr(runs, "runs") and hasattr(runs, "excluded"):
         return runs.runs, runs.excluded, runs.sha256
@@ -898,6 +902,10 @@ def fit(
     return _fit_prepared(spec, prepared, seed, progress, sha, excluded, log)
 
 
+def _reason_key(excluded: pd.DataFrame) -> str:
+    return "check" if "check" in excluded.columns else "reason"
+
+
 def _fit_prepared(
     spec: ModelSpec,
     prepared: PreparedRuns,
@@ -928,10 +936,9 @@ def _fit_prepared(
         "data_sha256": sha,
         "data_source": spec.data.source,
         "n_excluded": len(excluded),
-        "exclusion_reasons": (
-            excluded["reason"].value_counts().to_dict()
-            if len(excluded) and "reason" in excluded
-            else {}
+        # Grouped by kind of check (reasons themselves name rows and values).
+        "exclusion_counts": (
+            excluded[_reason_key(excluded)].value_counts().to_dict() if len(excluded) else {}
         ),
         "selection_log": log,
         "versions": provenance.versions(),

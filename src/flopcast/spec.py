@@ -221,7 +221,9 @@ class SamplerSpec(_Strict):
     draws: int = Field(1000, ge=50, le=100_000)
     tune: int = Field(1000, ge=50, le=100_000)
     seed: int = Field(20_240_611, ge=0)
-    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+    #: 0.95 rather than 0.9: at 0.9 the bundled data gave one or two divergences per fit
+    #: when a chain visited break dates near 2014.
+    target_accept: float = Field(0.95, gt=0.5, lt=1.0)
     low_rank_mass_matrix: bool = True
 
 

@@ -1,0 +1,222 @@
+"""``flopcast data``: summarise, validate and import run tables.
+
+A thin layer over :mod:`flopcast.io`: every command calls the public functions
+(:func:`~flopcast.io.read_runs`, :func:`~flopcast.io.load_runs`,
+:func:`~flopcast.io.summarize_runs`, :func:`~flopcast.io.write_runs`) and prints plain-text
+tables. A bad file prints ``Error: ...`` (never a traceback) and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from flopcast.exceptions import FlopcastError
+from flopcast.io import (
+    Format,
+    RunTable,
+    format_problems,
+    format_table,
+    load_runs,
+    read_runs,
+    summarize_runs,
+    write_runs,
+)
+
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "epoch", "canonical"]),
+    default="auto",
+    show_default=True,
+    help="Input format; auto decides from the header.",
+)
+_TODAY = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Report dates after this day as future (default: today).",
+)
+_MAX_ROWS = click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Show at most this many problem/exclusion rows (0: all).",
+)
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _guard(action: Callable[[], RunTable]) -> RunTable:
+    """Run ``action``; turn a flopcast or file-system error into one message and exit 1."""
+    try:
+        return action()
+    except FlopcastError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        click.echo(f"Error: cannot read {exc.filename}: {exc.strerror}", err=True)
+        raise SystemExit(1) from None
+
+
+def _today(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _section(title: str, table: pd.DataFrame, floats: dict[str, str] | None = None) -> str:
+    shown = table.copy()
+    for col, fmt in (floats or {}).items():
+        if col in shown:
+            shown[col] = shown[col].map(lambda v, f=fmt: format(v, f))
+    body = format_table(shown) if len(shown) else "(none)"
+    return f"\n{title}\n{body}"
+
+
+def _limit(max_rows: int) -> int | None:
+    return None if max_rows == 0 else max_rows
+
+
+def _title(table: RunTable) -> str:
+    return f"{table.source} (sha256 {table.sha256[:12]})"
+
+
+@click.group(name="data")
+def data() -> None:
+    """Inspect, validate and import run tables (Epoch AI exports or canonical CSVs)."""
+
+
+@data.command("summary")
+@click.argument("path", required=False, type=_EXISTING_FILE)
+@_FORMAT
+@_TODAY
+def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
+    """Counts by era, method, confidence and domain, error groups and exclusions.
+
+    Without PATH, summarises the bundled dataset (with the snapshot rows it leaves out).
+    """
+    if path is None:
+        table = _guard(lambda: load_runs(include_excluded=True))
+    else:
+        table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+    s = summarize_runs(table)
+    lines = [f"Run table: {_title(table)}"]
+    if table.note:
+        lines.append(table.note)
+    lines.append(
+        f"{len(table.runs)} usable runs from {table.n_input_rows} input rows; "
+        f"{len(table.excluded)} excluded; {len(table.problems)} problems ({table.format} format)"
+    )
+    overview = s["overview"][~s["overview"]["item"].isin(["file", "sha256", "format", "note"])]
+    lines.append(_section("Overview", overview))
+    lines.append(_section("Runs by era", s["era"]))
+    lines.append(_section("Runs by estimation method", s["method"]))
+    lines.append(_section("Runs by confidence", s["confidence"]))
+    lines.append(_section("Runs by domain (first listed)", s["domain"]))
+    lines.append(
+        _section(
+            "Error groups present (factor F: true compute within [estimate/F, estimate*F] "
+            "with 90% probability; sigma in log10 units)",
+            s["error_groups"],
+            {"factor": ".2f", "sigma_log10": ".3f"},
+        )
+    )
+    lines.append(_section("Exclusions by reason (a row may have several)", s["exclusions"]))
+    if len(s["ignored_values"]):
+        lines.append(_section("Values ignored (row kept)", s["ignored_values"]))
+    click.echo("\n".join(lines))
+
+
+@data.command("validate")
+@click.argument("path", type=_EXISTING_FILE)
+@_FORMAT
+@_TODAY
+@_MAX_ROWS
+def validate(path: Path, fmt: Format, today: dt.datetime | None, max_rows: int) -> None:
+    """Check a runs file and list every problem (file, row, column, value, reason).
+
+    Exits 0 when no problem was found (rows of an Epoch export without a compute estimate are
+    expected exclusions, listed but not problems), 1 otherwise.
+    """
+    table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+    counts = summarize_runs(table)["exclusions"]
+    if table.ok:
+        click.echo(
+            f"OK: {len(table.runs)} usable rows, {len(table.excluded)} excluded in "
+            f"{table.source} (sha256 {table.sha256[:12]}, {table.format} format)"
+        )
+        if len(table.excluded):
+            click.echo(_section("Exclusions by reason", counts))
+            click.echo("\nExcluded rows")
+            click.echo(format_problems(table.excluded, _limit(max_rows)))
+        if table.format == "canonical" and table.ignored_columns:
+            click.echo(f"\nColumns not used: {', '.join(table.ignored_columns)}")
+        return
+    n_rows = table.problems["row"].nunique()
+    click.echo(
+        f"FAILED: {len(table.problems)} problem(s) in {n_rows} row(s) of {_title(table)}; "
+        f"{len(table.runs)} usable rows, {len(table.excluded)} excluded"
+    )
+    click.echo("\nProblems")
+    click.echo(format_problems(table.problems, _limit(max_rows)))
+    if len(counts):
+        click.echo(_section("Exclusions by reason (a row may have several)", counts))
+    raise SystemExit(1)
+
+
+@data.command("import")
+@click.argument("path", type=_EXISTING_FILE)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Canonical CSV to write.",
+)
+@click.option(
+    "--excluded",
+    "excluded_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the excluded rows, with reasons, to this CSV.",
+)
+@_FORMAT
+@_TODAY
+@_MAX_ROWS
+def import_(
+    path: Path,
+    output: Path,
+    excluded_out: Path | None,
+    fmt: Format,
+    today: dt.datetime | None,
+    max_rows: int,
+) -> None:
+    """Convert an Epoch AI export (or any runs file) into a canonical CSV.
+
+    Usable rows are written to OUTPUT; excluded rows and problems are listed.
+    """
+    if output.resolve() == path.resolve():
+        click.echo("Error: the output file must differ from the input file", err=True)
+        raise SystemExit(1)
+    table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+    write_runs(table.runs, output)
+    click.echo(
+        f"Imported {len(table.runs)} runs from {_title(table)} ({table.format} format) "
+        f"into {output}; {len(table.excluded)} of {table.n_input_rows} rows excluded"
+    )
+    counts = summarize_runs(table)["exclusions"]
+    if len(counts):
+        click.echo(_section("Exclusions by reason (a row may have several)", counts))
+    if excluded_out is not None:
+        table.excluded.to_csv(excluded_out, index=False, lineterminator="\n")
+        click.echo(f"\nExcluded rows written to {excluded_out}")
+    if not table.ok:
+        click.echo(f"\nProblems ({len(table.problems)})")
+        click.echo(format_problems(table.problems, _limit(max_rows)))
+
+
+command = data
