@@ -1,12 +1,54 @@
-"""flopcast: Bayesian forecasting of the compute used to train AI systems."""
+"""flopcast: Bayesian forecasting of the compute used to train AI systems.
+
+The public API is the short list in ``__all__``. Names are imported lazily, so
+``import flopcast`` is quick and PyMC loads only when a model is fitted.
+
+Examples
+--------
+>>> import flopcast
+>>> table = flopcast.load_runs()
+>>> fit = flopcast.fit(table, "two_eras", seed=1)   # doctest: +SKIP
+>>> fit.summary()                                   # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("flopcast")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+#: Public name -> module that defines it.
+_EXPORTS: dict[str, str] = {
+    "load_runs": "flopcast.io",
+    "read_runs": "flopcast.io",
+    "RunTable": "flopcast.io",
+    "ErrorModel": "flopcast.error_groups",
+    "assign_error_groups": "flopcast.error_groups",
+    "ModelSpec": "flopcast.spec",
+    "load_spec": "flopcast.spec",
+    "fit": "flopcast.fitting",
+    "Fit": "flopcast.fitting",
+    "load_fit": "flopcast.fitting",
+    "compare_fits": "flopcast.comparison",
+    "FlopcastError": "flopcast.exceptions",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flopcast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -44,7 +44,10 @@ reasons that also apply), never dropped silently:
 7. the price is observed, not estimated (``is_estimate``; all TPU purchase prices and the
    generic "NVIDIA A100" purchase prices are Epoch's estimates), unless
    ``include_estimates=True``;
-8. the quote is not dated more than 90 days before the chip's release (a misdated quote).
+8. the quote is not dated more than a year (365 days) before the chip's release: pre-orders
+   and announced list prices come months early (the H200 and A100 80GB purchase quotes of
+   2024-03 and 2020-07 are kept), but a K40s price dated 2012-07, 17 months before the K40
+   existed, is misdated.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ PP_T_REF: float = 2015.0
 #: Chip types kept as ML accelerators (besides chips Epoch flags as ML hardware, not CPUs).
 ML_TYPES: tuple[str, ...] = ("GPU", "TPU")
 #: A quote dated more than this many days before the chip's release is treated as misdated.
-MAX_DAYS_BEFORE_RELEASE: int = 90
+MAX_DAYS_BEFORE_RELEASE: int = 365
 #: Seconds in a year of 365.25 days.
 SECONDS_PER_YEAR: float = 365.25 * SECONDS_PER_DAY
 #: Credible level of every interval in summaries.
@@ -233,7 +236,9 @@ class PricePerformanceTable(NamedTuple):
         ``is_estimate``, ``source``. ``.attrs`` holds the settings.
     excluded : pandas.DataFrame
         One row per quote not used: ``price_row``, ``hardware``, ``date``, ``source_kind``,
-        ``usd_nominal``, ``reason`` (the first failed check) and ``other_reasons``.
+        ``usd_nominal``, ``reason`` (the first failed check, a fixed text), ``detail``
+        (specific to the quote, e.g. the chip's type) and ``other_reasons`` (the other
+        checks it fails, ``;``-joined).
     """
 
     used: pd.DataFrame
@@ -312,7 +317,7 @@ def price_performance_table(
         Amortization period for purchase prices (ignored for cloud prices).
     include_estimates : bool, default False
         Keep prices that Epoch marks as estimated (``is_estimate``).
-    max_days_before_release : int, default 90
+    max_days_before_release : int, default 365
         Quotes dated more than this many days before the chip's release are excluded.
 
     Returns
@@ -342,11 +347,9 @@ def price_performance_table(
 
     prices = _prices().copy()
     prices.insert(0, "price_row", np.arange(len(prices)))
-    chips = load_accelerators()
-    chips = chips.assign(_key=chips["name"].str.casefold()).drop_duplicates("_key")
-    merged = prices.assign(_key=prices["hardware"].str.casefold()).merge(
-        chips.drop(columns="name"), on="_key", how="left", indicator=True
-    )
+    # hardware_prices.csv names its chips exactly as accelerators.csv does (unique names).
+    chips = load_accelerators().rename(columns={"name": "hardware"})
+    merged = prices.merge(chips, on="hardware", how="left", indicator=True, validate="m:1")
     merged = merged.rename(columns={"kind": "source_kind", "usd": "usd_nominal"})
     peak, peak_precision = _peak_columns(merged, precision)
     merged["peak_flops"] = peak.to_numpy()
@@ -368,71 +371,66 @@ def price_performance_table(
         "cloud_3yr": "3-year committed cloud price",
         "purchase": "purchase price",
     }
-    checks: list[tuple[pd.Series, pd.Series]] = [
+    key = _normalize_precision(precision)
+    peak_text = "tensor fp16/bf16 or fp32" if key == "auto" else key
+    blank = pd.Series("", index=merged.index)
+    # (failed, reason, detail): the reason is a fixed text (for counting), the detail is
+    # specific to the quote.
+    checks: list[tuple[pd.Series, str, pd.Series]] = [
         (
             merged["source_kind"] != wanted,
-            merged["source_kind"].map(
-                lambda k: f"{kind_text.get(k, k)}, not used for kind={kind!r}"
-            ),
+            f"not a {wanted} price",
+            merged["source_kind"].map(lambda k: f"{kind_text.get(k, k)}"),
         ),
-        (~in_table, pd.Series("hardware not in accelerators.csv", index=merged.index)),
-        (merged["date"].isna(), pd.Series("no date", index=merged.index)),
+        (~in_table, "hardware not in accelerators.csv", blank),
+        (merged["date"].isna(), "no date", blank),
         (
             merged["date"].notna() & merged["price_index"].isna(),
-            months.map(lambda m: f"no price index for {m:%Y-%m}" if pd.notna(m) else ""),
+            "no price index for the quote's month",
+            months.map(lambda m: f"{m:%Y-%m}" if pd.notna(m) else ""),
         ),
-        (
-            ~(merged["usd_nominal"] > 0),
-            pd.Series("no positive price", index=merged.index),
-        ),
+        (~(merged["usd_nominal"] > 0), "no positive price", blank),
         (
             in_table & ~is_ml,
+            "not an ML accelerator",
             chip_type.fillna("unknown").map(
-                lambda t: f"not an ML accelerator (type {t}, not flagged as ML hardware)"
-                if t == "unknown"
-                else f"not an ML accelerator (type {t})"
+                lambda t: (
+                    "type unknown and not flagged as ML hardware" if t == "unknown" else f"type {t}"
+                )
             ),
         ),
         (
             in_table & merged["peak_flops"].isna(),
-            pd.Series(
-                "no peak FLOP/s "
-                + (
-                    "(neither tensor fp16/bf16 nor fp32)"
-                    if _normalize_precision(precision) == "auto"
-                    else f"at precision {_normalize_precision(precision)}"
-                )
-                + " in accelerators.csv",
-                index=merged.index,
-            ),
+            f"no peak FLOP/s ({peak_text}) in accelerators.csv",
+            blank,
         ),
         (
             merged["is_estimate"] & (not include_estimates),
-            pd.Series("estimated price (is_estimate)", index=merged.index),
+            "estimated price (is_estimate)",
+            blank,
         ),
         (
             too_early.fillna(False),
-            release.map(
-                lambda r: f"dated more than {max_days_before_release} days before the chip's "
-                f"release ({r:%Y-%m-%d})"
-                if pd.notna(r)
-                else ""
-            ),
+            f"dated more than {max_days_before_release} days before the chip's release",
+            release.map(lambda r: f"released {r:%Y-%m-%d}" if pd.notna(r) else ""),
         ),
     ]
     reasons: list[list[str]] = [[] for _ in range(len(merged))]
-    for failed, text in checks:
-        failed_arr = failed.fillna(False).to_numpy(dtype=bool)
-        text_arr = text.to_numpy()
-        for i in np.flatnonzero(failed_arr):
-            reasons[i].append(str(text_arr[i]))
+    details: list[list[str]] = [[] for _ in range(len(merged))]
+    for failed, reason, detail in checks:
+        detail_arr = detail.to_numpy()
+        for i in np.flatnonzero(failed.fillna(False).to_numpy(dtype=bool)):
+            reasons[i].append(reason)
+            details[i].append(str(detail_arr[i]))
     has_reason = np.array([bool(r) for r in reasons])
+    rows = np.flatnonzero(has_reason)
 
     excluded = merged.loc[
         has_reason, ["price_row", "hardware", "date", "source_kind", "usd_nominal"]
     ].copy()
-    excluded["reason"] = [reasons[i][0] for i in np.flatnonzero(has_reason)]
-    excluded["other_reasons"] = ["; ".join(reasons[i][1:]) for i in np.flatnonzero(has_reason)]
+    excluded["reason"] = [reasons[i][0] for i in rows]
+    excluded["detail"] = [details[i][0] for i in rows]
+    excluded["other_reasons"] = ["; ".join(reasons[i][1:]) for i in rows]
     excluded = excluded.reset_index(drop=True)
 
     used = merged.loc[~has_reason].copy()
@@ -660,7 +658,9 @@ class PricePerformanceDiagnostics:
         return "\n".join(lines)
 
 
-def _diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> PricePerformanceDiagnostics:
+def _diagnostics(
+    posterior: xr.Dataset, sample_stats: xr.Dataset | None
+) -> PricePerformanceDiagnostics:
     names = [n for n in ("level", "slope", "scatter", "nu") if n in posterior]
     subset = posterior[names]
     n_chains = posterior.sizes["chain"]
@@ -684,9 +684,7 @@ def _diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> Pric
     if divergences:
         problems.append(f"{divergences} divergent transition(s) after warm-up")
     n_draws = int(posterior.sizes["chain"] * posterior.sizes["draw"])
-    return PricePerformanceDiagnostics(
-        max_rhat, min_bulk, min_tail, divergences, n_draws, problems
-    )
+    return PricePerformanceDiagnostics(max_rhat, min_bulk, min_tail, divergences, n_draws, problems)
 
 
 def _interval(values: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float, float]:
@@ -1290,9 +1288,10 @@ def cost_draws(
 ) -> np.ndarray:
     """Draws of training cost in constant US dollars.
 
-    ``cost = 10**log10_compute / (10**log10_flop_per_usd(year) * utilization)``, computed in
-    log10 space, with ``log10_flop_per_usd`` the price-performance *trend* (peak FLOP per
-    constant dollar of the fit's base year) and ``utilization`` the fraction of peak achieved.
+    ``cost = 10**(log10_compute - log10_flop_per_usd(year)) / utilization``, with
+    ``log10_flop_per_usd`` the price-performance *trend* (peak FLOP per constant dollar of
+    the fit's base year) and ``utilization`` the fraction of peak achieved. In linear terms:
+    ``cost [USD] = compute [FLOP] / (FLOP per USD at full peak * utilization)``.
 
     Draws are paired by index: sample ``s`` of the result combines compute draw ``s``,
     price-performance draw ``s`` and utilization draw ``s``. The number of samples is that of
@@ -1365,8 +1364,8 @@ def cost_draws(
             u = u[:, None]
     if np.any(~(u > 0)) or np.any(u > 1):
         raise FlopcastError("utilization must lie in (0, 1]")
-    log10_cost = compute - pp - np.log10(u)
-    return np.broadcast_to(10.0**log10_cost, (n_out, n)).copy()
+    cost = 10.0 ** (compute - pp) / u
+    return np.broadcast_to(cost, (n_out, n)).copy()
 
 
 @dataclass(frozen=True)
@@ -1384,7 +1383,8 @@ class CostCrossCheck:
     summary : dict
         ``n_runs``, ``median_ratio``, ``log10_ratio_median``, ``log10_ratio_sd``,
         ``log10_ratio_q05``/``q95`` (over runs, of each run's median log10 ratio),
-        ``share_recorded_in_ci``, ``n_skipped`` and the settings.
+        ``share_recorded_in_ci``, ``n_skipped`` (recorded cost but no usable compute or
+        date), ``n_below_min_compute`` and the settings.
     """
 
     runs: pd.DataFrame
@@ -1403,6 +1403,8 @@ def cross_check_costs(
     rng: np.random.Generator | int | None = 0,
     level: float = CI_LEVEL,
     n_draws: int = 2000,
+    predictive: bool = False,
+    min_compute_flop: float | None = None,
 ) -> CostCrossCheck:
     """Compare the model's cost with the recorded ``cost_usd`` of each run that has one.
 
@@ -1428,6 +1430,12 @@ def cross_check_costs(
         Credible level of the per-run intervals.
     n_draws : int, default 2000
         Samples per run when the price-performance input is a point value.
+    predictive : bool, default False
+        Use the price-performance *predictive* draws (trend plus the scatter of single
+        quotes, :meth:`PricePerformanceFit.draws_at`) instead of the trend: a run's hardware
+        deal is one quote, so this is the fairer interval for a single run (needs a fit).
+    min_compute_flop : float, optional
+        Only runs with at least this much compute (e.g. 1e24 for frontier runs).
 
     Returns
     -------
@@ -1459,6 +1467,10 @@ def cross_check_costs(
     dates = pd.to_datetime(frame["date"], errors="coerce")
     has_cost = cost > 0
     usable = has_cost & (compute > 0) & dates.notna()
+    n_below = 0
+    if min_compute_flop is not None:
+        n_below = int((usable & ~(compute >= min_compute_flop)).sum())
+        usable &= compute >= min_compute_flop
     selected = frame.loc[usable, ["system"]].copy()
     selected["date"] = dates[usable]
     selected["year"] = _decimal_year(selected["date"]) if len(selected) else []
@@ -1468,7 +1480,12 @@ def cross_check_costs(
 
     years = selected["year"].to_numpy(dtype=float)
     log10_c = np.log10(selected["compute_flop"].to_numpy(dtype=float))
-    pp = _pp_draws(pp_fit, years) if len(years) else np.zeros((1, 0))
+    if predictive:
+        if not isinstance(pp_fit, PricePerformanceFit):
+            raise FlopcastError("predictive=True needs a PricePerformanceFit as pp_fit")
+        pp = pp_fit.draws_at(years, predictive=True, rng=gen)
+    else:
+        pp = _pp_draws(pp_fit, years) if len(years) else np.zeros((1, 0))
     if pp.shape[0] == 1:
         pp = np.broadcast_to(pp, (n_draws, len(years)))
     draws = cost_draws(log10_c, years, pp, utilization, gen) if len(years) else np.zeros((1, 0))
@@ -1486,7 +1503,10 @@ def cross_check_costs(
     lr = selected["log10_ratio_median"].to_numpy(dtype=float)
     summary: dict[str, Any] = {
         "n_runs": len(selected),
-        "n_skipped": int((has_cost & ~usable).sum()),
+        "n_skipped": int((has_cost & ~usable).sum()) - n_below,
+        "n_below_min_compute": n_below,
+        "min_compute_flop": min_compute_flop,
+        "predictive": bool(predictive),
         "kind": getattr(pp_fit, "kind", "given"),
         "base_year": base,
         "level": level,

@@ -17,18 +17,16 @@ def main() -> None:
     """Bayesian forecasts of the compute used to train AI systems."""
 
 
+#: Command modules, each defining ``command`` (a click command or group). Heavy libraries
+#: (PyMC) are imported inside the commands, so ``flopcast --help`` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ("data", "estimate", "fit", "forecast", "backtest")
+
+
 def _register() -> None:
-    """Attach the command groups; each module defines one group or command."""
     import importlib
 
-    for name in ("data", "estimate"):
-        try:
-            module = importlib.import_module(f"flopcast.cli.{name}")
-        except ModuleNotFoundError as exc:  # a group still being written
-            if exc.name != f"flopcast.cli.{name}":
-                raise
-            continue
-        main.add_command(module.command)
+    for name in COMMAND_MODULES:
+        main.add_command(importlib.import_module(f"flopcast.cli.{name}").command)
 
 
 _register()

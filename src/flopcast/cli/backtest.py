@@ -1,0 +1,85 @@
+"""``flopcast backtest``: fit before cutoff dates and score the prediction of later runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from flopcast.exceptions import FlopcastError
+
+
+@click.command(name="backtest")
+@click.option(
+    "--spec",
+    "spec_path",
+    default="two_eras",
+    show_default=True,
+    help="Spec file (models/*.toml) or the name of a shipped spec.",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runs file (Epoch export or canonical CSV); default: the spec's data source.",
+)
+@click.option(
+    "--cutoff",
+    "cutoffs",
+    multiple=True,
+    help="Cutoff date (repeatable); default 2021-01-01.",
+)
+@click.option(
+    "--no-measurement-error",
+    is_flag=True,
+    help="Errors of zero width in the fit and the predictions (for comparison).",
+)
+@click.option(
+    "--regime-changes",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="Future breaks in the predictions, as in 'flopcast forecast'.",
+)
+@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scores as JSON here ('-' for stdout).",
+)
+def command(
+    spec_path, data_path, cutoffs, no_measurement_error, regime_changes, seed, json_path
+) -> None:
+    """Score predictive intervals of later runs: coverage, error and log score per cutoff."""
+    from flopcast.backtest import backtest
+    from flopcast.io import read_runs
+    from flopcast.spec import load_spec
+
+    try:
+        if data_path is not None and not data_path.is_file():
+            raise FlopcastError(f"--data {data_path}: no such file")
+        spec = load_spec(spec_path)
+        runs = read_runs(data_path) if data_path else None
+        result = backtest(
+            runs,
+            spec,
+            cutoff=list(cutoffs) or ["2021-01-01"],
+            seed=seed,
+            measurement_error=not no_measurement_error,
+            regime_changes=regime_changes,
+        )
+    except FlopcastError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(result.format_table())
+    if json_path:
+        text = json.dumps(result.to_json_dict(), indent=2)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(text + "\n", encoding="utf-8")
+            click.echo(f"wrote backtest JSON to {json_path}")

@@ -1,0 +1,122 @@
+"""``flopcast forecast``: compute and cost forecasts and threshold dates from a fit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from flopcast.exceptions import FlopcastError
+
+
+@click.command(name="forecast")
+@click.option(
+    "--fit",
+    "fit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A saved fit (.nc from 'flopcast fit --out'). Without it, fit --spec first.",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    default=None,
+    help="Spec file or shipped spec name to fit first (default: two_eras).",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runs file to fit (with --spec); default: the spec's data source.",
+)
+@click.option(
+    "--until",
+    default=None,
+    help="Horizon: a year (2030 = its last day) or a date; default: the spec's horizon.",
+)
+@click.option(
+    "--regime-changes",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="Future breaks in the trend (auto: on for horizons over 3 years past the data).",
+)
+@click.option(
+    "--cost",
+    "cost_kind",
+    type=click.Choice(["cloud", "purchase", "none"]),
+    default="cloud",
+    show_default=True,
+    help="Price-performance data for the cost forecast, or none.",
+)
+@click.option(
+    "--frontier-quantile",
+    type=float,
+    default=None,
+    help="For a full-population fit: the population quantile used as the frontier "
+    "(default: matched to the top-10-at-publication share).",
+)
+@click.option("--seed", type=int, default=None, help="Seed (default: the fit's).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the summary JSON with its 'forecast' block here ('-' for stdout).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the fit.")
+def command(
+    fit_path,
+    spec_path,
+    data_path,
+    until,
+    regime_changes,
+    cost_kind,
+    frontier_quantile,
+    seed,
+    json_path,
+    out,
+) -> None:
+    """Forecast frontier compute, training cost and threshold dates (90% intervals)."""
+    from flopcast.fitting import fit, load_fit
+    from flopcast.forecast import forecast
+    from flopcast.io import read_runs
+    from flopcast.spec import load_spec
+
+    try:
+        if fit_path is not None and (spec_path or data_path):
+            raise FlopcastError("give either --fit or --spec/--data, not both")
+        if fit_path is not None:
+            result = load_fit(fit_path)
+        else:
+            if data_path is not None and not data_path.is_file():
+                raise FlopcastError(f"--data {data_path}: no such file")
+            spec = load_spec(spec_path or "two_eras")
+            runs = read_runs(data_path) if data_path else None
+            result = fit(runs, spec, seed=seed)
+        fc = forecast(
+            result,
+            until=until,
+            regime_changes=regime_changes,
+            cost=False if cost_kind == "none" else cost_kind,
+            seed=seed,
+            frontier="auto" if frontier_quantile is None else frontier_quantile,
+        )
+    except FlopcastError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(fc.format_tables())
+    if not result.diagnostics.ok:
+        click.echo(result.diagnostics.warning_block(), err=True)
+    if out:
+        click.echo(f"saved fit to {result.save(out)}")
+    if json_path:
+        summary = result.to_json_dict()
+        summary["forecast"] = fc.to_json_dict()
+        text = json.dumps(summary, indent=2)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(text + "\n", encoding="utf-8")
+            click.echo(f"wrote summary JSON to {json_path}")

@@ -1,0 +1,218 @@
+"""Fitting: parameter recovery, the two model forms, diagnostics, persistence.
+
+Failure messages print the numbers, so a failing recovery says by how much it missed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import STANDARD_TRUTH, fast_spec
+from flopcast.comparison import compare_fits
+from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
+from flopcast.fitting import fit, load_fit
+from flopcast.simulate import Truth, simulate_runs
+from flopcast.units import doubling_months
+
+
+def _inside(summary: pd.DataFrame, name: str, truth: float) -> None:
+    row = summary.loc[name]
+    assert row["ci_low"] <= truth <= row["ci_high"], (
+        f"{name}: truth {truth:.4g} outside 90% interval "
+        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (median {row['median']:.4g})"
+    )
+
+
+def test_recovers_break_slopes_and_scatter_of_simulated_runs(standard_fit):
+    s = standard_fit.summary()
+    _inside(s, "break_1", STANDARD_TRUTH.breaks[0])
+    _inside(s, "slope_era_1", STANDARD_TRUTH.slopes[0])
+    _inside(s, "slope_era_2", STANDARD_TRUTH.slopes[1])
+    _inside(s, "scatter", STANDARD_TRUTH.scatter)
+    _inside(s, "doubling_months_era_2", doubling_months(STANDARD_TRUTH.slopes[1]))
+    assert standard_fit.diagnostics.ok, standard_fit.diagnostics.problems
+
+
+def test_summary_reports_medians_with_90_percent_intervals(standard_fit):
+    s = standard_fit.summary()
+    assert s.attrs["level"] == 0.9
+    assert list(s.columns) == ["median", "ci_low", "ci_high", "unit"]
+    assert (s["ci_low"] <= s["median"]).all() and (s["median"] <= s["ci_high"]).all()
+    draws = standard_fit.posterior["breaks"].values.ravel()
+    assert s.loc["break_1", "ci_high"] == pytest.approx(np.quantile(draws, 0.95))
+
+
+def test_latent_true_compute_intervals_cover_the_simulated_truth(standard_fit, standard_runs):
+    _, truth = standard_runs
+    latent = standard_fit.latent()
+    inside = (np.log10(latent["true_ci_low"]) <= truth) & (truth <= np.log10(latent["true_ci_high"]))
+    # 400 runs, nominal 90%: a binomial 99.9% band is about 0.86-0.94.
+    assert 0.85 <= inside.mean() <= 0.95, f"latent 90% interval coverage {inside.mean():.3f}"
+    # Early runs (factor-10 errors) are pulled toward the trend more than modern ones.
+    early = standard_fit.runs["year"] < 2012
+    assert latent.loc[early, "shrinkage_dex"].abs().mean() > latent.loc[
+        ~early, "shrinkage_dex"
+    ].abs().mean()
+
+
+def test_same_seed_gives_identical_draws_and_another_seed_does_not(standard_runs, standard_fit):
+    runs, _ = standard_runs
+    again = fit(runs, fast_spec(), progress=False)
+    np.testing.assert_array_equal(again.posterior["slopes"], standard_fit.posterior["slopes"])
+    other = fit(runs, fast_spec(), seed=99, progress=False)
+    assert not np.array_equal(other.posterior["slopes"], standard_fit.posterior["slopes"])
+    assert again.provenance["timings_s"]["compiled_model_reused"] == 1.0
+
+
+def test_save_and_load_round_trip_gives_identical_summaries(standard_fit, tmp_path):
+    path = standard_fit.save(tmp_path / "fit.nc")
+    loaded = load_fit(path)
+    pd.testing.assert_frame_equal(loaded.summary(), standard_fit.summary())
+    pd.testing.assert_frame_equal(loaded.latent(), standard_fit.latent(), check_dtype=False)
+    assert loaded.spec == standard_fit.spec
+    assert loaded.data_sha256 == standard_fit.data_sha256
+    assert loaded.provenance["versions"]["pymc"] == standard_fit.provenance["versions"]["pymc"]
+    assert loaded.to_json_dict() == standard_fit.to_json_dict()
+
+
+def test_loading_something_that_is_not_a_fit_is_a_clear_error(tmp_path):
+    text = tmp_path / "notes.nc"
+    text.write_text("hello")
+    with pytest.raises(FitLoadError, match="not a NetCDF file"):
+        load_fit(text)
+    import xarray as xr
+
+    other = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(other, engine="h5netcdf")
+    with pytest.raises(FitLoadError, match="not a flopcast fit"):
+        load_fit(other)
+    with pytest.raises(FitLoadError, match="no such file"):
+        load_fit(tmp_path / "missing.nc")
+
+
+def test_summary_json_has_the_documented_keys(standard_fit):
+    doc = json.loads(json.dumps(standard_fit.to_json_dict()))
+    assert {"flopcast_version", "spec", "data", "breaks", "eras", "diagnostics"} <= set(doc)
+    assert {"n_runs", "n_excluded", "sha256"} <= set(doc["data"])
+    assert doc["data"]["n_runs"] == 400
+    (brk,) = doc["breaks"]
+    assert brk["ci90"][0] <= brk["median"] <= brk["ci90"][1]
+    assert [set(e) for e in doc["eras"]] == [
+        {"start", "end", "doubling_months", "growth_per_year"}
+    ] * 2
+    assert {"max_rhat", "min_ess_bulk", "divergences", "chains_agree"} <= set(doc["diagnostics"])
+
+
+def test_printed_fit_says_which_interval_it_shows(standard_fit):
+    text = repr(standard_fit)
+    assert "90% credible interval" in text
+    assert "break_1" in text and "doubling_months_era_2" in text
+    assert "<table" in standard_fit._repr_html_()
+
+
+def test_failed_diagnostics_produce_a_loud_warning(standard_runs):
+    runs, _ = standard_runs
+    # Far too few draws for 4 chains to agree: the warning block must say so.
+    spec = fast_spec().with_overrides({"sampler.draws": 50, "sampler.tune": 50})
+    bad = fit(runs, spec, progress=False)
+    assert not bad.diagnostics.ok
+    block = bad.diagnostics.warning_block()
+    assert "SAMPLING PROBLEMS" in block
+    assert any("ESS" in p for p in bad.diagnostics.problems), bad.diagnostics.problems
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    truth = Truth(breaks=(2008.0,), slopes=(0.2, 0.55), level=19.0, scatter=0.4)
+    return simulate_runs(60, truth, seed=11)
+
+
+def test_marginal_and_latent_forms_agree_within_monte_carlo_error(small_runs):
+    import arviz as az
+
+    runs, _ = small_runs
+    sampler = {"chains": 2, "draws": 1000, "tune": 1000, "seed": 5}
+    marginal = fit(runs, fast_spec(sampler=sampler, model={"form": "marginal"}), progress=False)
+    latent = fit(runs, fast_spec(sampler=sampler, model={"form": "latent"}), progress=False)
+    assert latent.diagnostics.divergences == 0, latent.diagnostics.problems
+    for name in ("breaks", "slopes", "scatter", "level"):
+        a, b = marginal.posterior[name], latent.posterior[name]
+        mcse = np.hypot(az.mcse(a.to_dataset(name="v"))["v"], az.mcse(b.to_dataset(name="v"))["v"])
+        diff = np.abs(a.mean(("chain", "draw")) - b.mean(("chain", "draw")))
+        # Means agree to within 4 Monte Carlo standard errors (plus 2% of a posterior sd).
+        bound = 4 * mcse + 0.02 * a.std(("chain", "draw"))
+        assert bool((diff <= bound).all()), f"{name}: |diff| {diff.values} > {bound.values}"
+    # The per-run true values agree too (closed form vs sampled).
+    x_m = np.median(marginal.latent_draws(), axis=0)
+    x_l = np.median(latent.latent_draws(), axis=0)
+    assert np.max(np.abs(x_m - x_l)) < 0.1, np.max(np.abs(x_m - x_l))
+
+
+def test_student_t_scatter_recovers_slopes_despite_outliers(small_runs):
+    runs, _ = small_runs
+    runs = runs.copy()
+    runs.loc[[5, 30, 50], "compute_flop"] *= 1e5  # three wild outliers
+    result = fit(runs, fast_spec(model={"scatter": "student_t"}), progress=False)
+    s = result.summary()
+    _inside(s, "slope_era_2", 0.55)
+    assert s.loc["nu", "median"] < 10, s.loc["nu"]
+
+
+def test_error_scale_prior_adds_one_scale_per_used_group(small_runs):
+    runs, _ = small_runs
+    result = fit(runs, fast_spec(model={"error_scale": "prior"}), progress=False)
+    rows = [r for r in result.summary().index if r.startswith("error_scale[")]
+    assert len(rows) == result.runs["error_group"].nunique()
+
+
+def test_fixed_breaks_are_reported_as_fixed(small_runs):
+    runs, _ = small_runs
+    result = fit(runs, fast_spec(model={"fixed_breaks": [2012.0]}), progress=False)
+    assert "break_1" not in result.summary().index
+    assert result.to_json_dict()["breaks"] == [
+        {"median": 2012.0, "ci90": [2012.0, 2012.0], "fixed": True}
+    ]
+
+
+def test_loo_prefers_the_break_model_on_data_with_a_break(standard_runs, standard_fit):
+    runs, _ = standard_runs
+    single = fit(runs, fast_spec(model={"breaks": 0}), progress=False)
+    table = compare_fits({"K=1": standard_fit, "K=0": single})
+    assert table.index[0] == "K=1", table
+    assert table.loc["K=0", "elpd_diff"] > 4 * table.loc["K=0", "dse"], table
+
+
+def test_compare_fits_refuses_fits_of_different_runs(standard_fit, small_runs):
+    runs, _ = small_runs
+    other = fit(runs, fast_spec(), progress=False)
+    with pytest.raises(FlopcastError, match="different runs"):
+        compare_fits({"a": standard_fit, "b": other})
+
+
+def test_a_spec_that_selects_too_few_runs_is_refused(small_runs):
+    runs, _ = small_runs
+    spec = fast_spec(data={"select": [{"date_min": "2024-06-01"}]})
+    with pytest.raises(SpecError, match=r"selects \d+ run\(s\)"):
+        fit(runs, spec, progress=False)
+
+
+def test_unknown_system_names_in_a_spec_get_close_matches(small_runs):
+    runs, _ = small_runs
+    spec = fast_spec(data={"select": [{"systems": ["sim-0001"]}]})
+    with pytest.raises(SpecError, match=r"no run named 'sim-0001' \(closest: \["):
+        fit(runs, spec, progress=False)
+
+
+def test_pymc_backend_gives_the_same_answer_as_nutpie(small_runs):
+    runs, _ = small_runs
+    sampler = {"chains": 2, "draws": 500, "tune": 500, "seed": 5}
+    a = fit(runs, fast_spec(sampler=sampler), progress=False).summary()
+    b = fit(runs, fast_spec(sampler={**sampler, "backend": "pymc"}), progress=False).summary()
+    for name in ("slope_era_1", "slope_era_2", "break_1"):
+        width = a.loc[name, "ci_high"] - a.loc[name, "ci_low"]
+        gap = abs(a.loc[name, "median"] - b.loc[name, "median"])
+        assert gap < 0.25 * width, f"{name}: medians {a.loc[name, 'median']} vs {b.loc[name, 'median']}"
