@@ -39,7 +39,8 @@ def test_out_of_range_values_name_the_parameter():
 
 
 def test_an_unknown_data_column_is_rejected():
-    with pytest.raises(SpecError, match=r"unknown data column 'domian' \(did you mean 'domain'\?\)"):
+    hint = r"unknown data column 'domian' \(did you mean 'domain'\?\)"
+    with pytest.raises(SpecError, match=hint):
         ModelSpec.from_dict({"data": {"select": [{"where": {"domian": ["Language"]}}]}})
 
 

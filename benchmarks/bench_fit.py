@@ -1,0 +1,155 @@
+"""Benchmark: time to fit the default spec on the bundled data, cold and warm.
+
+Not a test. Run from the repository root::
+
+    python benchmarks/bench_fit.py            # cold (fresh process, empty caches) + warm
+    python benchmarks/bench_fit.py --repeat 3
+
+*Cold* runs a new Python process with fresh, empty PyTensor and numba cache directories, so
+it pays for imports, graph building and the numba compile. *Warm* refits in one process
+with the compiled model reused (new data through nutpie's ``with_data``), which is what
+sensitivity studies and backtests do. For each fit it prints compile and sampling time,
+bulk ESS and ESS per second of sampling for the break date and both doubling times,
+max R-hat and post-warm-up divergences; then the same for the explicit latent form.
+
+Targets (2-core machine, see issue 3): cold <= 8 s wall, warm <= 1.5 s, bulk ESS >= 1000
+for the break date and both doubling times, R-hat <= 1.01, no divergences, latent form
+within 5x of the marginal one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+CHILD = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+t0 = time.perf_counter()
+import flopcast
+from flopcast.fitting import fit
+from flopcast.spec import load_spec
+t_import = time.perf_counter() - t0
+spec = load_spec(sys.argv[1])
+runs = flopcast.load_runs()
+t1 = time.perf_counter()
+result = fit(runs, spec, progress=False)
+t_fit = time.perf_counter() - t1
+print(json.dumps({"import": t_import, "fit": t_fit, "wall": time.perf_counter() - t0,
+                  **result.provenance["timings_s"]}))
+"""
+
+
+def _ess_report(result) -> dict:
+    import arviz as az
+
+    post = result.posterior
+    ess = az.ess(post[["breaks", "doubling_months"]], method="bulk")
+    sample_s = result.provenance["timings_s"]["sample"]
+    out = {"break_date": float(ess["breaks"].values[0])}
+    for k in range(post.sizes["era"]):
+        out[f"doubling_era_{k + 1}"] = float(ess["doubling_months"].values[k])
+    return {
+        "ess_bulk": out,
+        "ess_per_s": {k: v / sample_s for k, v in out.items()},
+        "max_rhat": result.diagnostics.max_rhat,
+        "divergences": result.diagnostics.divergences,
+    }
+
+
+def cold(spec: str) -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ)
+        env["PYTENSOR_FLAGS"] = f"compiledir={cache}/pytensor"
+        env["NUMBA_CACHE_DIR"] = f"{cache}/numba"
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, spec], env=env, capture_output=True, text=True, check=True
+        )
+        wall = time.perf_counter() - start
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["process_wall"] = wall
+    return result
+
+
+def warm(spec_name: str, repeat: int) -> list[dict]:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import flopcast
+    from flopcast.fitting import fit
+    from flopcast.spec import load_spec
+
+    runs = flopcast.load_runs()
+    spec = load_spec(spec_name)
+    fit(runs, spec, progress=False)  # compile once
+    rows = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        result = fit(runs, spec, seed=100 + i, progress=False)
+        wall = time.perf_counter() - start
+        rows.append({"wall": wall, **result.provenance["timings_s"], **_ess_report(result)})
+    return rows
+
+
+def latent(spec_name: str, repeat: int) -> list[dict]:
+    from flopcast.spec import load_spec
+
+    spec = load_spec(spec_name).with_overrides({"model.form": "latent"})
+    import flopcast
+    from flopcast.fitting import fit
+
+    runs = flopcast.load_runs()
+    start = time.perf_counter()
+    fit(runs, spec, progress=False)
+    first = time.perf_counter() - start
+    rows = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        result = fit(runs, spec, seed=100 + i, progress=False)
+        rows.append(
+            {
+                "wall": time.perf_counter() - start,
+                "first_fit_wall": first,
+                **result.provenance["timings_s"],
+                **_ess_report(result),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default="two_eras")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-cold", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_cold:
+        c = cold(args.spec)
+        print(
+            f"cold  (new process, empty caches): wall {c['process_wall']:.1f} s = import "
+            f"{c['import']:.1f} + compile {c['compile']:.1f} + sample {c['sample']:.2f} + other"
+        )
+    for row in warm(args.spec, args.repeat):
+        print(
+            f"warm  marginal: wall {row['wall']:.2f} s (sample {row['sample']:.2f} s); "
+            f"bulk ESS {json.dumps({k: round(v) for k, v in row['ess_bulk'].items()})}; "
+            f"ESS/s {json.dumps({k: round(v) for k, v in row['ess_per_s'].items()})}; "
+            f"max R-hat {row['max_rhat']:.4f}; divergences {row['divergences']}"
+        )
+    for row in latent(args.spec, args.repeat):
+        print(
+            f"warm  latent:   wall {row['wall']:.2f} s (sample {row['sample']:.2f} s; first "
+            f"fit incl. compile {row['first_fit_wall']:.1f} s); bulk ESS "
+            f"{json.dumps({k: round(v) for k, v in row['ess_bulk'].items()})}; "
+            f"max R-hat {row['max_rhat']:.4f}; divergences {row['divergences']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
