@@ -39,6 +39,23 @@ def _draw_from_prior(spec, inputs, rng) -> dict:
     }
 
 
+def _thinned_draws(post, n_keep: int) -> dict[str, np.ndarray]:
+    """``n_keep`` evenly spaced posterior draws of each parameter (break in model time)."""
+    total = post.sizes["chain"] * post.sizes["draw"]
+    keep = np.linspace(0, total - 1, n_keep).astype(int)
+
+    def flat(name: str, k: int = 0) -> np.ndarray:
+        return post[name].values.reshape(total, -1)[keep, k]
+
+    return {
+        "break": flat("breaks") - T_REF,
+        "level": flat("level"),
+        "slope_1": flat("slopes", 0),
+        "slope_2": flat("slopes", 1),
+        "scatter": flat("scatter"),
+    }
+
+
 def test_simulation_based_calibration_of_the_two_era_model():
     """Talts et al. (2018): ranks of the truth among posterior draws are uniform."""
     rng = np.random.default_rng(2024)
@@ -58,21 +75,7 @@ def test_simulation_based_calibration_of_the_two_era_model():
         result = fit(runs, spec, seed=i, progress=False)
         if result.diagnostics.divergences:
             failures += 1
-        post = result.posterior
-        keep = np.linspace(0, post.sizes["chain"] * post.sizes["draw"] - 1, SBC_RANK_DRAWS)
-        keep = keep.astype(int)
-
-        def flat(name, k=None):
-            v = post[name].values.reshape(post.sizes["chain"] * post.sizes["draw"], -1)
-            return (v[:, k] if k is not None else v[:, 0])[keep]
-
-        draws = {
-            "break": flat("breaks", 0) - T_REF,
-            "level": flat("level"),
-            "slope_1": flat("slopes", 0),
-            "slope_2": flat("slopes", 1),
-            "scatter": flat("scatter"),
-        }
+        draws = _thinned_draws(result.posterior, SBC_RANK_DRAWS)
         values = {
             "break": truth["breaks"][0],
             "level": truth["level"],
