@@ -9,7 +9,13 @@ import pytest
 from scipy import stats
 
 from flopcast.fitting import decimal_year_to_date, latent_posterior
-from flopcast.trend import KINK_WIDTH_YEARS, era_index, era_weights, piecewise_trend
+from flopcast.trend import (
+    JUMP_WIDTH_YEARS,
+    KINK_WIDTH_YEARS,
+    era_index,
+    era_weights,
+    piecewise_trend,
+)
 
 #: A kink width so small that the rounded trend equals the exact piecewise line.
 SHARP = 1e-9
@@ -40,7 +46,9 @@ def test_three_eras_by_hand():
 
 
 def test_a_level_jump_is_a_smoothed_step_of_the_given_size():
-    t = np.array([-1.0, 0.0, 1.0])
+    # Half the jump at the break; the full jump 14 widths away (logistic tails below 1e-6).
+    far = 14 * JUMP_WIDTH_YEARS
+    t = np.array([-far, 0.0, far])
     mu = piecewise_trend(t, np.array(20.0), np.array([0.0, 0.0]), np.array([0.0]), np.array([1.0]))
     np.testing.assert_allclose(mu, [20.0, 20.5, 21.0], atol=1e-6)
 

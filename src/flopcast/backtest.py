@@ -364,6 +364,7 @@ def backtest(
     seed: int | None = None,
     measurement_error: bool = True,
     regime_changes: str | bool = "auto",
+    regime_rate: float | None = None,
     frontier_n: int | None = None,
     keep_fits: bool = False,
     progress: bool = False,
@@ -387,6 +388,8 @@ def backtest(
         Future regime changes in the predictions, as in :func:`flopcast.forecast.forecast`
         ("auto": on when the last scored run is more than three years after the last
         training run).
+    regime_rate : float, optional
+        Break rate per year for future regime changes instead of the one the data support.
     frontier_n : int, optional
         Frontier rule for the frontier scores: top ``frontier_n`` when published (default:
         the spec's ``frontier.n`` for a top-N spec, else 10).
@@ -445,7 +448,12 @@ def backtest(
         if keep_fits:
             fits[label] = fitted
         scores, summary = _score_cutoff(
-            fitted, test, to_decimal_year(when), regime_changes, np.random.default_rng([seed, i])
+            fitted,
+            test,
+            to_decimal_year(when),
+            regime_changes,
+            regime_rate,
+            np.random.default_rng([seed, i]),
         )
         scores.insert(0, "cutoff", when)
         score_parts.append(scores)
@@ -467,11 +475,12 @@ def _score_cutoff(
     test: pd.DataFrame,
     cutoff_year: float,
     regime_changes: str | bool,
+    regime_rate: float | None,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     post = fitted.posterior
     years = test["year"].to_numpy(dtype=float)
-    regime = regime_changes_for(fitted, float(years.max()), regime_changes)
+    regime = regime_changes_for(fitted, float(years.max()), regime_changes, rate=regime_rate)
     paths = RegimePaths.simulate(regime, _stack(post, "slopes")[:, -1], float(years.max()), rng)
     mu = fitted.trend(years) + paths.offset(years)
     scatter = scatter_draws(post, years)

@@ -178,8 +178,8 @@ def _timestamp(year: float) -> pd.Timestamp:
 
 
 def default_dates(last_data: float, horizon: float) -> np.ndarray:
-    """The middle of every calendar year from the last run's year to the horizon, and the
-    horizon itself (decimal years).
+    """The middle (``year + 0.5``, July 2) of every calendar year from the last run's year
+    to the horizon, and the horizon itself (decimal years).
 
     Examples
     --------
@@ -188,7 +188,7 @@ def default_dates(last_data: float, horizon: float) -> np.ndarray:
     """
     mids = []
     for year in range(math.floor(last_data), math.floor(horizon) + 1):
-        mid = to_decimal_year(dt.date(year, 7, 2))
+        mid = year + 0.5
         if last_data < mid <= horizon:
             mids.append(mid)
     if not mids or horizon - mids[-1] > 1.0 / 365.0:
@@ -367,6 +367,8 @@ class RegimeChanges:
         Standard deviation of a new break's level jump (dex; 0 without fitted jumps).
     reason : str
         Why it is on or off, for reports.
+    fixed_rate : float or None
+        A break rate per year given by the user instead of the Gamma distribution.
     """
 
     enabled: bool
@@ -377,18 +379,26 @@ class RegimeChanges:
     slope_change_sd: float
     jump_sd: float
     reason: str
+    fixed_rate: float | None = None
 
     @property
     def rate_mean(self) -> float:
         """Mean break rate per year."""
+        if self.fixed_rate is not None:
+            return self.fixed_rate
         return self.rate_shape / self.rate_rate
 
     def describe(self) -> str:
         """One line for every output."""
         state = "ON" if self.enabled else "OFF"
+        rate = (
+            "given"
+            if self.fixed_rate is not None
+            else f"Gamma({self.rate_shape:g}, {self.rate_rate:.1f} years)"
+        )
         model = (
             f"new breaks after {self.start:.2f} at {self.rate_mean:.3f}/year "
-            f"(Gamma({self.rate_shape:g}, {self.rate_rate:.1f} years)), slope changes "
+            f"({rate}), slope changes "
             f"Normal(0, {self.slope_change_sd:.2f} dex/year), slopes kept >= 0"
         )
         if self.jump_sd > 0:
@@ -401,14 +411,25 @@ class RegimeChanges:
             "enabled": self.enabled,
             "mode": self.mode,
             "start": self.start,
-            "rate_per_year": {"mean": self.rate_mean, "gamma": [self.rate_shape, self.rate_rate]},
+            "rate_per_year": {
+                "mean": self.rate_mean,
+                "gamma": None if self.fixed_rate is not None else [self.rate_shape, self.rate_rate],
+                "given": self.fixed_rate is not None,
+            },
             "slope_change_sd": self.slope_change_sd,
             "jump_sd": self.jump_sd,
             "reason": self.reason,
         }
 
 
-def regime_changes_for(fit: Fit, horizon: float, mode: str | bool = "auto") -> RegimeChanges:
+def regime_changes_for(
+    fit: Fit,
+    horizon: float,
+    mode: str | bool = "auto",
+    *,
+    rate: float | None = None,
+    slope_change_sd: float | None = None,
+) -> RegimeChanges:
     """The future-break model a fit supports, switched on or off.
 
     Parameters
@@ -419,6 +440,10 @@ def regime_changes_for(fit: Fit, horizon: float, mode: str | bool = "auto") -> R
     mode : {"auto", "on", "off"} or bool
         ``"auto"`` is on when ``horizon`` is more than :data:`REGIME_AUTO_YEARS` years past
         the last run.
+    rate : float, optional
+        Break rate per year to use instead of the data's ``Gamma(0.5 + K, span)``.
+    slope_change_sd : float, optional
+        Standard deviation of slope changes (dex/year) instead of the fitted changes' RMS.
 
     Returns
     -------
@@ -443,6 +468,14 @@ def regime_changes_for(fit: Fit, horizon: float, mode: str | bool = "auto") -> R
         rms = float(np.sqrt(np.mean(np.diff(slopes, axis=1) ** 2)))
         slope_sd = max(SLOPE_CHANGE_FLOOR, rms)
     jump_sd = float(np.sqrt(np.mean(_stack(post, "jumps") ** 2))) if "jumps" in post else 0.0
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise FlopcastError(f"regime rate={rate!r}: give a positive number of breaks per year")
+    if slope_change_sd is not None:
+        if not (math.isfinite(slope_change_sd) and slope_change_sd >= 0):
+            raise FlopcastError(
+                f"slope_change_sd={slope_change_sd!r}: give a non-negative dex/year value"
+            )
+        slope_sd = float(slope_change_sd)
     ahead = horizon - start
     if mode == "auto":
         enabled = ahead > REGIME_AUTO_YEARS
@@ -462,6 +495,7 @@ def regime_changes_for(fit: Fit, horizon: float, mode: str | bool = "auto") -> R
         slope_change_sd=slope_sd,
         jump_sd=jump_sd,
         reason=reason,
+        fixed_rate=None if rate is None else float(rate),
     )
 
 
@@ -516,7 +550,10 @@ class RegimePaths:
         n = len(last_slopes)
         if not model.enabled:
             return cls.none(n)
-        rate = rng.gamma(model.rate_shape, 1.0 / model.rate_rate, size=n)
+        if model.fixed_rate is not None:
+            rate = np.full(n, model.fixed_rate)
+        else:
+            rate = rng.gamma(model.rate_shape, 1.0 / model.rate_rate, size=n)
         times, changes, jumps = [], [], []
         current = np.full(n, model.start)
         slope = np.asarray(last_slopes, dtype=float).copy()
@@ -953,6 +990,8 @@ def forecast(
     dates: Any = None,
     *,
     regime_changes: str | bool = "auto",
+    regime_rate: float | None = None,
+    slope_change_sd: float | None = None,
     cost: Any = True,
     seed: int | None = None,
     frontier: str | float = "auto",
@@ -975,6 +1014,10 @@ def forecast(
     regime_changes : {"auto", "on", "off"} or bool, default "auto"
         Future breaks in the trend (module docstring); "auto" is on for horizons more than
         three years past the last run.
+    regime_rate : float, optional
+        Break rate per year instead of the one the data support (a documented prior).
+    slope_change_sd : float, optional
+        Size (sd, dex/year) of future slope changes instead of the fitted changes' RMS.
     cost : bool, {"cloud", "purchase"} or PricePerformanceFit, default True
         Training cost of a frontier run: True fits the cloud price-performance trend
         (:func:`flopcast.cost.fit_price_performance`, cached in-process); False skips cost.
@@ -1027,7 +1070,9 @@ def forecast(
     seed = fit.seed if seed is None else int(seed)
     rng = np.random.default_rng([seed, 20_240_4])
     front = frontier_definition(fit, frontier)
-    regime = regime_changes_for(fit, horizon, regime_changes)
+    regime = regime_changes_for(
+        fit, horizon, regime_changes, rate=regime_rate, slope_change_sd=slope_change_sd
+    )
 
     post = fit.posterior
     n_samples = int(post.sizes["chain"] * post.sizes["draw"])

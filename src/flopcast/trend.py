@@ -22,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
-#: Width (years) of the logistic step used for level jumps and per-era scatter.
-JUMP_WIDTH_YEARS = 0.05
+#: Width (years) of the logistic step used for level jumps and per-era scatter. At 0.05 the
+#: sampler mixed badly when a jump was on (R-hat 1.04, bulk ESS 81 on simulated data with a
+#: 1-dex jump); at 0.25 it converged with the same posterior for the jump.
+JUMP_WIDTH_YEARS = 0.25
 #: Width (years) of the softplus that rounds each kink. It keeps the log-density smooth in
 #: the break dates (a hard kink caused divergent transitions), and moves the trend by at
 #: most ``log(2) * width * |slope change|`` (under 0.01 dex for slope changes below 0.5).

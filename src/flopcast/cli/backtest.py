@@ -43,6 +43,12 @@ from flopcast.exceptions import FlopcastError
     show_default=True,
     help="Future breaks in the predictions, as in 'flopcast forecast'.",
 )
+@click.option(
+    "--regime-rate",
+    type=float,
+    default=None,
+    help="Future breaks per year (default: the rate the fit supports, Gamma(0.5 + K, span)).",
+)
 @click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
 @click.option(
     "--json",
@@ -51,7 +57,14 @@ from flopcast.exceptions import FlopcastError
     help="Write the scores as JSON here ('-' for stdout).",
 )
 def command(
-    spec_path, data_path, cutoffs, no_measurement_error, regime_changes, seed, json_path
+    spec_path,
+    data_path,
+    cutoffs,
+    no_measurement_error,
+    regime_changes,
+    regime_rate,
+    seed,
+    json_path,
 ) -> None:
     """Score predictive intervals of later runs: coverage, error and log score per cutoff."""
     from flopcast.backtest import backtest
@@ -70,6 +83,7 @@ def command(
             seed=seed,
             measurement_error=not no_measurement_error,
             regime_changes=regime_changes,
+            regime_rate=regime_rate,
         )
     except FlopcastError as exc:
         click.echo(f"Error: {exc}", err=True)

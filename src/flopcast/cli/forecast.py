@@ -43,6 +43,12 @@ from flopcast.exceptions import FlopcastError
     help="Future breaks in the trend (auto: on for horizons over 3 years past the data).",
 )
 @click.option(
+    "--regime-rate",
+    type=float,
+    default=None,
+    help="Future breaks per year (default: the rate the fit supports, Gamma(0.5 + K, span)).",
+)
+@click.option(
     "--cost",
     "cost_kind",
     type=click.Choice(["cloud", "purchase", "none"]),
@@ -71,6 +77,7 @@ def command(
     data_path,
     until,
     regime_changes,
+    regime_rate,
     cost_kind,
     frontier_quantile,
     seed,
@@ -98,6 +105,7 @@ def command(
             result,
             until=until,
             regime_changes=regime_changes,
+            regime_rate=regime_rate,
             cost=False if cost_kind == "none" else cost_kind,
             seed=seed,
             frontier="auto" if frontier_quantile is None else frontier_quantile,
