@@ -66,11 +66,7 @@ def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, p
     from flopcast import io
 
     if runs is None:
-        table = (
-            io.load_runs(include_excluded=True)
-            if spec.data.source == "bundled"
-            else io.read_runs(spec.data.source)
-        )
+        table = io.load_runs() if spec.data.source == "bundled" else io.read_runs(spec.data.source)
         return table.runs, table.excluded, table.sha256
     if hasattr(runs, "runs") and hasattr(runs, "excluded"):
         return runs.runs, runs.excluded, runs.sha256

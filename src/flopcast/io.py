@@ -354,14 +354,15 @@ def read_runs(
     return _read_bytes(data, str(path), format=format, today=today)
 
 
-def load_runs(*, include_excluded: bool = False) -> RunTable:
+def load_runs(*, include_excluded: bool = True) -> RunTable:
     """Load the bundled, curated run table (Epoch AI snapshot; see ``data/README.md``).
 
     Parameters
     ----------
     include_excluded
         Also load the snapshot rows that the curation left out (``.excluded``, with reasons
-        and line numbers in Epoch's original file). Without it ``.excluded`` is empty.
+        and line numbers in Epoch's original file; the default, so fits and reports count
+        them). With ``False`` ``.excluded`` is empty.
 
     Returns
     -------
