@@ -28,6 +28,8 @@ with and without the measurement-error model. The compiled model is reused acros
 from __future__ import annotations
 
 import html
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -530,3 +532,14 @@ def _score_cutoff(
         "regime_changes": regime.enabled,
     }
     return out, summary
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`backtest` (so ``flopcast.backtest(...)`` works even
+    when the package attribute ``flopcast.backtest`` is this module)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
+        return backtest(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -728,6 +728,9 @@ class Fit:
 
 
 def _fmt(v: float) -> str:
+    """Four significant figures; decimal years keep one decimal (2012.5, not 2013)."""
+    if 1000 <= abs(v) < 1e5:
+        return f"{v:.1f}"
     return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
 
 

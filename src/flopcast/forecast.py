@@ -54,6 +54,8 @@ import datetime as dt
 import html
 import math
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -544,7 +546,7 @@ class RegimePaths:
         --------
         >>> m = RegimeChanges(True, "on", 2025.0, 1.5, 75.0, 0.4, 0.0, "test")
         >>> p = RegimePaths.simulate(m, np.full(1000, 0.6), 2050.0, np.random.default_rng(0))
-        >>> p.offset(np.array([2025.0])).max()
+        >>> float(p.offset(np.array([2025.0])).max())
         0.0
         """
         n = len(last_slopes)
@@ -916,6 +918,8 @@ class Forecast:
                 )
             elif r.crossed_in_data is None:
                 data = "  (no recorded costs to check the data)"
+            elif r.quantity == "cost_usd":
+                data = "  not reached by any run with a recorded cost"
             else:
                 data = "  not yet reached by any run in the data"
             lines.append(f"  {label:<14} {when}{data}")
@@ -1260,3 +1264,18 @@ def _threshold_row(
         "crossed_by_date": first["date"] if first else np.nan,
         "crossed_by_value": first["value"] if first else np.nan,
     }
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`forecast`.
+
+    Once ``flopcast.forecast`` (this module) has been imported, the package attribute
+    ``flopcast.forecast`` is the module, not the function of the same name; making the
+    module callable keeps ``flopcast.forecast(fit, ...)`` working either way.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Forecast:
+        return forecast(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -6,9 +6,16 @@ group lives in its own module and only parses arguments, calls the API and print
 
 from __future__ import annotations
 
+import warnings
+
 import click
 
 from flopcast import __version__
+
+# Third-party notices that say nothing about the user's results: ArviZ announcing its 1.x
+# refactor, and PyTensor's C backend lacking BLAS (flopcast samples with numba via nutpie).
+warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor")
+warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +26,7 @@ def main() -> None:
 
 #: Command modules, each defining ``command`` (a click command or group). Heavy libraries
 #: (PyMC) are imported inside the commands, so ``flopcast --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("data", "estimate", "fit", "forecast", "backtest")
+COMMAND_MODULES: tuple[str, ...] = ("data", "estimate", "fit", "forecast", "backtest", "report")
 
 
 def _register() -> None:
