@@ -1,0 +1,175 @@
+"""Backtests: exact scoring of known predictive distributions, and nominal coverage on
+simulated data whose model is the fitted model.
+
+Scoring checks against closed forms are exact up to the stated Monte Carlo tolerance of
+the predictive draws; coverage checks on simulated data are Monte Carlo over runs and say
+their tolerance.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from conftest import fast_spec
+from flopcast.backtest import backtest, no_measurement_error, score_predictions
+from flopcast.exceptions import FlopcastError
+from flopcast.spec import ModelSpec
+
+# --------------------------------------------------------------------------------------
+# Scoring a known predictive
+
+
+def test_coverage_flags_follow_the_predictive_cdf():
+    # Predictive Normal(0, sqrt(0.6^2 + 0.8^2) = 1): values at known quantiles.
+    z = np.array([0.0, 0.5, 1.0, 1.5, 2.0, -2.0])
+    n = len(z)
+    s = score_predictions(
+        z, np.zeros((4000, n)), np.full((4000, n), 0.6), np.full((1, n), 0.8), rng=1
+    )
+    expected_pit = stats.norm.cdf(z)
+    # 16,000 predictive draws: the CDF is within 0.01 (about 3 Monte Carlo sd).
+    assert s["pit"].to_numpy() == pytest.approx(expected_pit, abs=0.01)
+    assert s["in50"].tolist() == [True, True, False, False, False, False]
+    assert s["in90"].tolist() == [True, True, True, True, False, False]
+    assert s["log_pred_density"].to_numpy() == pytest.approx(stats.norm.logpdf(z), abs=1e-9)
+    assert s["pi90_high"].iloc[0] == pytest.approx(1.645, abs=0.05)
+    assert s["abs_error_dex"].to_numpy() == pytest.approx(np.abs(z), abs=0.05)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.4])
+def test_frontier_predictive_density_integrates_to_one(sigma):
+    y = np.linspace(-3.0, 8.0, 11001)
+    mu, scatter = np.zeros((3, len(y))), np.array([[0.8], [1.0], [1.2]]) * np.ones(len(y))
+    s = score_predictions(y, mu, scatter, np.full((1, len(y)), sigma), share=0.1, rng=0)
+    total = integrate.trapezoid(np.exp(s["log_pred_density"]), y)
+    assert total == pytest.approx(1.0, abs=3e-3)  # trapezoid rule across the cut-off step
+    # The top 10% of a Normal has its median at the 95th percentile.
+    assert np.median(s["pred_median"]) > 1.0
+
+
+def test_student_t_predictive_density_matches_the_t_distribution_without_error():
+    y = np.array([-1.0, 0.0, 2.5])
+    nu = np.full(500, 4.0)
+    s = score_predictions(
+        y, np.zeros((500, 3)), np.full((500, 3), 0.5), np.zeros((1, 3)), nu=nu, rng=0
+    )
+    expected = stats.t.logpdf(y / 0.5, 4.0) - np.log(0.5)
+    assert s["log_pred_density"].to_numpy() == pytest.approx(expected, abs=1e-9)
+
+
+def test_no_measurement_error_spec_has_zero_width_errors():
+    spec = no_measurement_error(ModelSpec())
+    model = spec.errors.error_model()
+    assert (model.groups()["sigma_log10"] == 0.0).all()
+    assert not spec.errors.use_explicit_bounds
+
+
+# --------------------------------------------------------------------------------------
+# Backtests on simulated data (the standard simulated runs of conftest, 400 runs 1960-2025,
+# break in 2010). Cutoffs from 2017 on leave the true break inside the break-date prior,
+# which ends min_era_years (5) before the last training run.
+
+
+@pytest.fixture(scope="module")
+def simulated_backtest(standard_runs):
+    runs, _ = standard_runs
+    return backtest(runs, fast_spec(), cutoff=["2017-01-01", "2019-01-01"], keep_fits=True, seed=3)
+
+
+def test_backtest_on_simulated_data_gives_nominal_coverage(simulated_backtest):
+    table = simulated_backtest.table()
+    assert len(table) == 2
+    for row in table.itertuples():
+        # 50-70 later runs sharing one trend error (a binomial sd of 0.04 for the 90%
+        # interval and 0.06 for the 50% one, more with the shared error): Monte Carlo
+        # tolerance 0.80-0.99 for the 90% interval and 0.30-0.70 for the 50% interval.
+        # (The fast test sampler can fall short of ESS 400, so fit_ok is not asserted.)
+        assert 0.80 <= row.cover90 <= 0.99, f"{row.cutoff.date()}: cover90 {row.cover90:.3f}"
+        assert 0.30 <= row.cover50 <= 0.70, f"{row.cutoff.date()}: cover50 {row.cover50:.3f}"
+
+
+def test_backtest_table_has_one_row_per_cutoff_with_every_score(simulated_backtest):
+    table = simulated_backtest.table()
+    assert table["cutoff"].tolist() == [pd.Timestamp("2017-01-01"), pd.Timestamp("2019-01-01")]
+    for column in (
+        "n_train",
+        "n_test",
+        "cover50",
+        "cover90",
+        "frontier_n",
+        "frontier_cover50",
+        "frontier_cover90",
+        "median_abs_error_dex",
+        "mean_log_pred_density",
+        "measurement_error",
+    ):
+        assert column in table.columns
+    assert (table["n_train"] + table["n_test"] == 400).all()
+    assert (table["frontier_n"] > 0).all()
+    # Later cutoff: more training runs, fewer test runs.
+    assert table["n_train"].is_monotonic_increasing
+
+
+def test_later_cutoffs_reuse_the_compiled_model(simulated_backtest):
+    later = simulated_backtest.fits["2019-01-01"]
+    assert later.provenance["timings_s"]["compiled_model_reused"] == 1.0
+
+
+def test_training_runs_are_all_published_before_the_cutoff(simulated_backtest):
+    for label, fitted in simulated_backtest.fits.items():
+        assert (fitted.runs["date"] < pd.Timestamp(label)).all()
+    scores = simulated_backtest.scores
+    assert (scores["date"] >= scores["cutoff"]).all()
+
+
+def test_backtest_json_lists_each_cutoff(simulated_backtest):
+    out = json.loads(json.dumps(simulated_backtest.to_json_dict()))
+    assert out["measurement_error"] is True
+    assert [c["cutoff"] for c in out["cutoffs"]] == ["2017-01-01", "2019-01-01"]
+    assert {"cover50", "cover90", "frontier_cover90", "mean_log_pred_density"} <= set(
+        out["cutoffs"][0]
+    )
+    assert "coverage" in repr(simulated_backtest)
+
+
+def test_backtest_without_measurement_error_predicts_with_zero_width_errors(standard_runs):
+    runs, _ = standard_runs
+    result = backtest(runs, fast_spec(), cutoff="2018-01-01", measurement_error=False, seed=3)
+    assert not result.table()["measurement_error"].iloc[0]
+    assert (result.scores["sigma_log10"] == 0.0).all()
+    assert "OFF" in repr(result)
+
+
+def test_bad_cutoffs_are_clear_errors(standard_runs):
+    runs, _ = standard_runs
+    with pytest.raises(FlopcastError, match="not a date"):
+        backtest(runs, fast_spec(), cutoff="someday")
+    with pytest.raises(FlopcastError, match="no selected run"):
+        backtest(runs, fast_spec(), cutoff="2100-01-01")
+    residual = fast_spec(frontier={"rule": "residual"})
+    with pytest.raises(FlopcastError, match="residual"):
+        backtest(runs, residual, cutoff="2018-01-01")
+
+
+@pytest.mark.slow
+def test_pooled_coverage_over_independent_simulated_data_sets_is_nominal():
+    from conftest import STANDARD_TRUTH
+    from flopcast.simulate import simulate_runs
+
+    inside50 = inside90 = total = 0
+    for k in range(8):
+        runs, _ = simulate_runs(400, STANDARD_TRUTH, seed=100 + k)
+        result = backtest(runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="off")
+        scores = result.scores
+        inside50 += int(scores["in50"].sum())
+        inside90 += int(scores["in90"].sum())
+        total += len(scores)
+    # About 570 runs in 8 independent data sets: binomial sd 0.013 (90%) and 0.021 (50%);
+    # tolerance about 3 sd plus the shared trend error within each data set.
+    assert 0.86 <= inside90 / total <= 0.95, f"pooled cover90 {inside90 / total:.3f}"
+    assert 0.43 <= inside50 / total <= 0.60, f"pooled cover50 {inside50 / total:.3f}"
