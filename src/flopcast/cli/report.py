@@ -1,0 +1,147 @@
+"""``flopcast report``: fit (or reuse a saved fit), forecast, and write the report folder."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from flopcast.exceptions import FlopcastError
+
+#: The spec used when none is given; its report goes to ``reports/default``.
+DEFAULT_SPEC = "two_eras"
+
+
+def default_out(spec_name: str) -> Path:
+    """``reports/default`` for the default spec, else ``reports/<spec name>``.
+
+    Examples
+    --------
+    >>> default_out("two_eras").as_posix(), default_out("frontier").as_posix()
+    ('reports/default', 'reports/frontier')
+    """
+    return Path("reports") / ("default" if spec_name == DEFAULT_SPEC else spec_name)
+
+
+def _command_line(
+    spec_path: str,
+    data_path: Path | None,
+    out: Path,
+    until: str | None,
+    seed: int | None,
+    cost: str,
+) -> str:
+    parts = ["flopcast", "report", "--spec", spec_path]
+    if data_path is not None:
+        parts += ["--data", str(data_path)]
+    parts += ["--out", str(out)]
+    if until:
+        parts += ["--until", until]
+    if seed is not None:
+        parts += ["--seed", str(seed)]
+    if cost != "cloud":
+        parts += ["--cost", cost]
+    return shlex.join(parts)
+
+
+@click.command(name="report")
+@click.option(
+    "--spec",
+    "spec_path",
+    default=DEFAULT_SPEC,
+    show_default=True,
+    help="Spec file (models/*.toml) or the name of a shipped spec.",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runs file (Epoch export or canonical CSV); default: the spec's data source.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder [default: reports/default for the default spec, else reports/<spec name>].",
+)
+@click.option(
+    "--until",
+    default=None,
+    help="Forecast horizon: a year (2030 = its last day) or a date [default: the spec's].",
+)
+@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option(
+    "--cost",
+    "cost_kind",
+    type=click.Choice(["cloud", "purchase", "none"]),
+    default="cloud",
+    show_default=True,
+    help="Price-performance data for the cost forecast, or none.",
+)
+@click.option("--refit", is_flag=True, help="Fit even when OUT/fit.nc matches.")
+def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
+    """Fit (or reuse OUT/fit.nc), forecast, and write the report folder.
+
+    Writes index.html (self-contained), report.md with figures/, summary.json, fit.nc and
+    spec.toml into OUT, then prints the key findings. A saved OUT/fit.nc is reused when
+    its resolved spec, data sha256 and seed match.
+    """
+    from flopcast.io import load_runs, read_runs
+    from flopcast.report import key_findings, load_or_fit, write_report
+    from flopcast.spec import load_spec
+
+    start = time.perf_counter()
+    try:
+        spec = load_spec(spec_path)
+        if data_path is not None:
+            if not data_path.is_file():
+                raise FlopcastError(f"--data {data_path}: no such file")
+            data = read_runs(data_path)
+        elif spec.data.source == "bundled":
+            data = load_runs(include_excluded=True)
+        else:
+            data = read_runs(spec.data.source)
+        out = out if out is not None else default_out(spec.name)
+        if out.exists() and not out.is_dir():
+            raise FlopcastError(f"--out {out}: exists and is not a folder")
+        result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
+        click.echo(message)
+        click.echo(f"  ({time.perf_counter() - start:.1f} s)")
+        fc = None
+        try:
+            from flopcast.forecast import forecast
+        except ImportError as exc:  # pragma: no cover - forecast ships with flopcast
+            click.echo(f"no forecast: flopcast.forecast is unavailable ({exc})", err=True)
+        else:
+            step = time.perf_counter()
+            fc = forecast(result, until=until, cost=False if cost_kind == "none" else cost_kind)
+            click.echo(f"forecast to {fc.horizon:.2f} ({time.perf_counter() - step:.1f} s)")
+        command_line = _command_line(spec_path, data_path, out, until, seed, cost_kind)
+        index = write_report(
+            result,
+            out,
+            forecast=fc,
+            command=command_line,
+            data=data,
+            save_fit=not reused,
+        )
+    except FlopcastError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {index}")
+    for name in ("report.md", "figures", "summary.json", "spec.toml"):
+        click.echo(f"wrote {out / name}")
+    click.echo(f"{'kept' if reused else 'wrote'} {out / 'fit.nc'}")
+    click.echo(f"total {time.perf_counter() - start:.1f} s")
+    click.echo("")
+    click.echo("Key findings:")
+    for paragraph in key_findings(result, fc):
+        click.echo("")
+        click.echo(click.wrap_text(paragraph, width=88))
+    if not result.diagnostics.ok:
+        click.echo(result.diagnostics.warning_block(), err=True)
