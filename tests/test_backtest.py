@@ -16,7 +16,7 @@ import pytest
 from scipy import integrate, stats
 
 from conftest import fast_spec
-from flopcast.backtest import backtest, no_measurement_error, score_predictions
+from flopcast.backtesting import backtest, no_measurement_error, score_predictions
 from flopcast.exceptions import FlopcastError
 from flopcast.spec import ModelSpec
 

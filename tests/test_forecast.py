@@ -20,7 +20,7 @@ from scipy import stats
 from conftest import STANDARD_TRUTH, fast_spec
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit, _runs_to_dataset, prepare_runs
-from flopcast.forecast import (
+from flopcast.forecasting import (
     SLOPE_CHANGE_FLOOR,
     RegimeChanges,
     RegimePaths,
@@ -435,9 +435,11 @@ def test_same_seed_gives_identical_forecasts(line_fit):
     xr.testing.assert_identical(a.draws, b.draws)
 
 
-def test_the_package_attribute_forecast_is_callable_even_as_the_module(line_fit):
+def test_the_package_exports_forecast_and_backtest_as_functions(line_fit):
     import flopcast
-    import flopcast.forecast as module
+    import flopcast.backtesting
+    import flopcast.forecasting  # importing the modules must not shadow the functions
 
-    assert isinstance(module(line_fit, cost=False), type(forecast(line_fit, cost=False)))
-    assert callable(flopcast.forecast)
+    assert flopcast.forecast is forecast
+    assert flopcast.backtest is flopcast.backtesting.backtest
+    assert isinstance(flopcast.forecast(line_fit, cost=False), flopcast.Forecast)

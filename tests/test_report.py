@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from flopcast.cli import main
 from flopcast.cli.report import default_out
 from flopcast.fitting import Fit, fit, load_fit
-from flopcast.forecast import Forecast, forecast
+from flopcast.forecasting import Forecast, forecast
 from flopcast.io import RunTable, read_runs, write_runs
 from flopcast.report import (
     REPORT_VERSION,

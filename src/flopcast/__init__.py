@@ -35,6 +35,11 @@ _EXPORTS: dict[str, str] = {
     "Fit": "flopcast.fitting",
     "load_fit": "flopcast.fitting",
     "compare_fits": "flopcast.comparison",
+    "forecast": "flopcast.forecasting",
+    "Forecast": "flopcast.forecasting",
+    "backtest": "flopcast.backtesting",
+    "BacktestResult": "flopcast.backtesting",
+    "write_report": "flopcast.report",
     "FlopcastError": "flopcast.exceptions",
 }
 

@@ -1,7 +1,7 @@
 """Figures of a fit and a forecast, for reports and notebooks.
 
 Every function takes a :class:`~flopcast.fitting.Fit` (and, for the forecast charts, a
-:class:`~flopcast.forecast.Forecast`) and returns a :class:`matplotlib.figure.Figure`.
+:class:`~flopcast.forecasting.Forecast`) and returns a :class:`matplotlib.figure.Figure`.
 Figures are built with the object-oriented API on an Agg canvas: no pyplot, no display,
 no global state, so they are safe in scripts, servers and tests, and a figure is freed as
 soon as it is no longer referenced. :func:`to_png` renders one to PNG bytes.
@@ -46,7 +46,7 @@ from flopcast.selection import top_n_at_publication
 from flopcast.units import PFS_DAY_FLOP
 
 if TYPE_CHECKING:
-    from flopcast.forecast import Forecast
+    from flopcast.forecasting import Forecast
 
 __all__ = [
     "METHOD_STYLES",
@@ -172,7 +172,7 @@ def _frontier_quantile(fit: Fit) -> tuple[float | None, str]:
     if fit.spec.frontier.rule != "none":
         return None, f"trend of the frontier fit (spec {fit.spec.name!r})"
     try:
-        from flopcast.forecast import frontier_definition
+        from flopcast.forecasting import frontier_definition
     except ImportError:  # pragma: no cover - forecast ships with flopcast
         return None, ""
     try:
@@ -498,7 +498,7 @@ def frontier_chart(
     fit : Fit
         The main fit. For a full-population fit the frontier line is the population
         quantile that the forecast uses for the frontier
-        (:func:`flopcast.forecast.frontier_definition`); for a frontier fit it is the
+        (:func:`flopcast.forecasting.frontier_definition`); for a frontier fit it is the
         fit's own trend.
     frontier_fit : Fit, optional
         A fit of the frontier runs (e.g. spec ``frontier``); its trend and 90% credible
@@ -688,7 +688,7 @@ def forecast_compute_chart(fit: Fit, fc: Forecast, *, history_years: float = 15.
     fit : Fit
         The fit the forecast was made from.
     fc : Forecast
-        From :func:`flopcast.forecast.forecast`.
+        From :func:`flopcast.forecasting.forecast`.
     history_years : float, default 15
         Years of data shown before the forecast.
 
@@ -698,7 +698,7 @@ def forecast_compute_chart(fit: Fit, fc: Forecast, *, history_years: float = 15.
 
     Examples
     --------
-    >>> from flopcast.forecast import forecast
+    >>> from flopcast.forecasting import forecast
     >>> forecast_compute_chart(fit, forecast(fit, until=2030))   # doctest: +SKIP
     """
     years = _forecast_years(fc)

@@ -34,7 +34,7 @@ defence: even markup that slipped through could not run a script or load anythin
 Examples
 --------
 >>> import flopcast
->>> from flopcast.forecast import forecast
+>>> from flopcast.forecasting import forecast
 >>> from flopcast.report import write_report
 >>> fit = flopcast.fit(spec="two_eras")                          # doctest: +SKIP
 >>> write_report(fit, "reports/default", forecast=forecast(fit))  # doctest: +SKIP
@@ -69,7 +69,7 @@ from flopcast.units import PFS_DAY_FLOP
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from flopcast.forecast import Forecast
+    from flopcast.forecasting import Forecast
     from flopcast.io import RunTable
 
 __all__ = [
@@ -705,7 +705,7 @@ def _section_forecast(fit: Fit, fc: Forecast | None, cost_runs: pd.DataFrame | N
                 "note",
                 "No forecast in this report",
                 (
-                    "Pass forecast=flopcast.forecast.forecast(fit) to write_report, or run "
+                    "Pass forecast=flopcast.forecasting.forecast(fit) to write_report, or run "
                     "`flopcast report`, which makes one.",
                 ),
             )
@@ -1824,7 +1824,7 @@ def write_report(
     Examples
     --------
     >>> import flopcast
-    >>> from flopcast.forecast import forecast
+    >>> from flopcast.forecasting import forecast
     >>> fit = flopcast.fit(spec="two_eras")                       # doctest: +SKIP
     >>> write_report(fit, "reports/demo", forecast=forecast(fit))  # doctest: +SKIP
     PosixPath('reports/demo/index.html')

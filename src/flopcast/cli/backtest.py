@@ -67,7 +67,7 @@ def command(
     json_path,
 ) -> None:
     """Score predictive intervals of later runs: coverage, error and log score per cutoff."""
-    from flopcast.backtest import backtest
+    from flopcast.backtesting import backtest
     from flopcast.io import read_runs
     from flopcast.spec import load_spec
 

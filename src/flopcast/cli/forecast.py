@@ -86,7 +86,7 @@ def command(
 ) -> None:
     """Forecast frontier compute, training cost and threshold dates (90% intervals)."""
     from flopcast.fitting import fit, load_fit
-    from flopcast.forecast import forecast
+    from flopcast.forecasting import forecast
     from flopcast.io import read_runs
     from flopcast.spec import load_spec
 

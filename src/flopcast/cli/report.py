@@ -111,9 +111,9 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
         click.echo(f"  ({time.perf_counter() - start:.1f} s)")
         fc = None
         try:
-            from flopcast.forecast import forecast
+            from flopcast.forecasting import forecast
         except ImportError as exc:  # pragma: no cover - forecast ships with flopcast
-            click.echo(f"no forecast: flopcast.forecast is unavailable ({exc})", err=True)
+            click.echo(f"no forecast: flopcast.forecasting is unavailable ({exc})", err=True)
         else:
             step = time.perf_counter()
             fc = forecast(result, until=until, cost=False if cost_kind == "none" else cost_kind)

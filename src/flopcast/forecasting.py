@@ -7,7 +7,7 @@ horizon. Every quantity comes with two intervals, computed from the same draws:
   median run lies), 5th to 95th percentile of the posterior of the trend at that date;
 * the **90% predictive interval** (``pi90``) is for *one individual run* published at that
   date: the trend plus the intrinsic scatter of runs around it (true compute; a published
-  estimate adds its measurement error on top, which :mod:`flopcast.backtest` does).
+  estimate adds its measurement error on top, which :mod:`flopcast.backtesting` does).
 
 Quantities (``Forecast.table()["quantity"]``):
 
@@ -54,8 +54,6 @@ import datetime as dt
 import html
 import math
 import re
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -1042,7 +1040,7 @@ def forecast(
     Examples
     --------
     >>> import flopcast
-    >>> from flopcast.forecast import forecast
+    >>> from flopcast.forecasting import forecast
     >>> fit = flopcast.fit(spec="frontier")                      # doctest: +SKIP
     >>> fc = forecast(fit, until="2030-12-31")                   # doctest: +SKIP
     >>> fc.table()                                               # doctest: +SKIP
@@ -1264,18 +1262,3 @@ def _threshold_row(
         "crossed_by_date": first["date"] if first else np.nan,
         "crossed_by_value": first["value"] if first else np.nan,
     }
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`forecast`.
-
-    Once ``flopcast.forecast`` (this module) has been imported, the package attribute
-    ``flopcast.forecast`` is the module, not the function of the same name; making the
-    module callable keeps ``flopcast.forecast(fit, ...)`` working either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Forecast:
-        return forecast(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

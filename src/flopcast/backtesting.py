@@ -2,7 +2,7 @@
 
 For each cutoff, :func:`backtest` fits the spec to the runs published before it and predicts
 the *published* value of every later run the spec selects: the trend (with future regime
-changes when :func:`flopcast.forecast.forecast` would use them) plus the intrinsic scatter
+changes when :func:`flopcast.forecasting.forecast` would use them) plus the intrinsic scatter
 plus that run's measurement error (its error group's sigma, times the inferred scale when
 the spec infers one). Scores per cutoff:
 
@@ -11,7 +11,7 @@ the spec infers one). Scores per cutoff:
 * ``frontier_cover50``/``frontier_cover90``: the same for frontier runs (top
   ``frontier_n`` by compute when published, ranked on the spec's runs). A frontier fit
   predicts them with its own trend; a full-population fit predicts them as draws from the
-  top share of the population (the frontier of :func:`flopcast.forecast.frontier_definition`);
+  top share of the population (the frontier of :func:`flopcast.forecasting.frontier_definition`);
 * ``median_abs_error_dex``: median over later runs of ``|published - predictive median|`` in
   log10 units;
 * ``mean_log_pred_density``: mean over later runs of the log predictive density of the
@@ -28,8 +28,6 @@ with and without the measurement-error model. The compiled model is reused acros
 from __future__ import annotations
 
 import html
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +46,7 @@ from flopcast.fitting import (
     prepare_runs,
     scatter_draws,
 )
-from flopcast.forecast import (
+from flopcast.forecasting import (
     FRONTIER_N,
     RegimePaths,
     frontier_definition,
@@ -387,7 +385,7 @@ def backtest(
     measurement_error : bool, default True
         False: errors of zero width in the fit and the predictions.
     regime_changes : {"auto", "on", "off"} or bool, default "auto"
-        Future regime changes in the predictions, as in :func:`flopcast.forecast.forecast`
+        Future regime changes in the predictions, as in :func:`flopcast.forecasting.forecast`
         ("auto": on when the last scored run is more than three years after the last
         training run).
     regime_rate : float, optional
@@ -406,7 +404,7 @@ def backtest(
 
     Examples
     --------
-    >>> from flopcast.backtest import backtest
+    >>> from flopcast.backtesting import backtest
     >>> result = backtest(None, "two_eras", cutoff=["2019-01-01", "2021-01-01"])  # doctest: +SKIP
     >>> result.table()[["cutoff", "cover50", "cover90"]]                          # doctest: +SKIP
     """
@@ -532,14 +530,3 @@ def _score_cutoff(
         "regime_changes": regime.enabled,
     }
     return out, summary
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`backtest` (so ``flopcast.backtest(...)`` works even
-    when the package attribute ``flopcast.backtest`` is this module)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
-        return backtest(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
