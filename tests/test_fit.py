@@ -219,3 +219,16 @@ def test_pymc_backend_gives_the_same_answer_as_nutpie(small_runs):
         gap = abs(a.loc[name, "median"] - b.loc[name, "median"])
         medians = (a.loc[name, "median"], b.loc[name, "median"])
         assert gap < 0.25 * width, f"{name}: medians nutpie/pymc {medians}, 90% width {width}"
+
+
+def test_the_summary_names_the_file_the_runs_came_from(small_runs, tmp_path):
+    from flopcast.io import read_runs
+
+    runs, _ = small_runs
+    path = tmp_path / "my_runs.csv"
+    runs.assign(date=runs["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+    table = read_runs(path)
+    data = fit(table, fast_spec(), progress=False).to_json_dict()["data"]
+    assert data["source"] == str(path)
+    assert data["sha256"] == table.sha256
+    assert data["n_runs"] == len(runs)

@@ -61,15 +61,27 @@ class PreparedRuns:
     selection_log: list[dict[str, Any]]
 
 
-def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+@dataclass(frozen=True)
+class _DataOrigin:
+    """Where a fit's runs came from: label, hash and the input rows left out."""
+
+    source: str
+    sha256: str
+    excluded: pd.DataFrame
+
+
+def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]:
     """Accept a RunTable, a canonical DataFrame or None (the spec's data source)."""
     from flopcast import io
 
     if runs is None:
-        table = io.load_runs() if spec.data.source == "bundled" else io.read_runs(spec.data.source)
-        return table.runs, table.excluded, table.sha256
+        if spec.data.source == "bundled":
+            table = io.load_runs()
+            return table.runs, _DataOrigin("bundled", table.sha256, table.excluded)
+        table = io.read_runs(spec.data.source)
+        return table.runs, _DataOrigin(table.source, table.sha256, table.excluded)
     if hasattr(runs, "runs") and hasattr(runs, "excluded"):
-        return runs.runs, runs.excluded, runs.sha256
+        return runs.runs, _DataOrigin(runs.source, runs.sha256, runs.excluded)
     if isinstance(runs, pd.DataFrame):
         missing = {"system", "date", "compute_flop"} - set(runs.columns)
         if missing:
@@ -77,7 +89,7 @@ def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, p
                 f"fit: the runs DataFrame lacks column(s) {sorted(missing)}; "
                 "pass a canonical table (see flopcast.read_runs)"
             )
-        return runs, pd.DataFrame(), io.data_hash(runs)
+        return runs, _DataOrigin("DataFrame (in memory)", io.data_hash(runs), pd.DataFrame())
     raise FlopcastError(
         f"fit: runs must be a RunTable, a pandas DataFrame or None, got {type(runs).__name__}"
     )
@@ -870,7 +882,7 @@ def fit(
     seed = spec.sampler.seed if seed is None else int(seed)
     if progress is None:
         progress = sys.stderr.isatty()
-    table, excluded, sha = _as_runs_and_exclusions(runs, spec)
+    table, origin = _as_runs_and_exclusions(runs, spec)
     prepared = prepare_runs(table, spec)
     log = list(prepared.selection_log)
     if spec.frontier.rule == "residual":
@@ -879,8 +891,7 @@ def fit(
             prepared,
             seed,
             progress,
-            sha,
-            excluded,
+            origin,
             log,
         )
         med = np.median(first.trend(prepared.runs["year"].to_numpy()), axis=0)
@@ -898,7 +909,7 @@ def fit(
         )
         no_filter = spec.with_overrides({"data.select": []})
         prepared = prepare_runs(kept, no_filter)
-    return _fit_prepared(spec, prepared, seed, progress, sha, excluded, log)
+    return _fit_prepared(spec, prepared, seed, progress, origin, log)
 
 
 def _reason_key(excluded: pd.DataFrame) -> str:
@@ -910,8 +921,7 @@ def _fit_prepared(
     prepared: PreparedRuns,
     seed: int,
     progress: bool,
-    sha: str,
-    excluded: pd.DataFrame,
+    origin: _DataOrigin,
     log: list[dict[str, Any]],
 ) -> Fit:
     raw, timings = _sample(spec, prepared.inputs, seed, progress)
@@ -932,12 +942,14 @@ def _fit_prepared(
     )
     info = {
         "seed": seed,
-        "data_sha256": sha,
-        "data_source": spec.data.source,
-        "n_excluded": len(excluded),
+        "data_sha256": origin.sha256,
+        "data_source": origin.source,
+        "n_excluded": len(origin.excluded),
         # Grouped by kind of check (reasons themselves name rows and values).
         "exclusion_counts": (
-            excluded[_reason_key(excluded)].value_counts().to_dict() if len(excluded) else {}
+            origin.excluded[_reason_key(origin.excluded)].value_counts().to_dict()
+            if len(origin.excluded)
+            else {}
         ),
         "selection_log": log,
         "versions": provenance.versions(),
