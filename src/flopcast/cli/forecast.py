@@ -52,7 +52,7 @@ from flopcast.exceptions import FlopcastError
     "--cost",
     "cost_kind",
     type=click.Choice(["cloud", "purchase", "none"]),
-    default="cloud",
+    default="purchase",
     show_default=True,
     help="Price-performance data for the cost forecast, or none.",
 )

@@ -42,7 +42,7 @@ def _command_line(
         parts += ["--until", until]
     if seed is not None:
         parts += ["--seed", str(seed)]
-    if cost != "cloud":
+    if cost != "purchase":
         parts += ["--cost", cost]
     return shlex.join(parts)
 
@@ -76,7 +76,7 @@ def _command_line(
     "--cost",
     "cost_kind",
     type=click.Choice(["cloud", "purchase", "none"]),
-    default="cloud",
+    default="purchase",
     show_default=True,
     help="Price-performance data for the cost forecast, or none.",
 )
