@@ -423,7 +423,7 @@ def backtest(
     if frontier_n is None:
         frontier_n = spec.frontier.n if spec.frontier.rule == "top_n" else FRONTIER_N
     cutoffs = _cutoffs(cutoff)
-    table, _, _ = _as_runs_and_exclusions(runs, spec)
+    table, _ = _as_runs_and_exclusions(runs, spec)
     everything = prepare_runs(table, spec).runs
     if spec.frontier.rule == "top_n" and frontier_n == spec.frontier.n:
         everything["frontier"] = True
