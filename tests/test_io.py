@@ -710,10 +710,15 @@ def test_the_bundled_runs_load_with_canonical_columns_and_no_problems():
     table = fio.load_runs()
     assert len(table.runs) == 988
     assert list(table.runs.columns) == list(CANONICAL_COLUMNS)
-    assert table.ok and table.excluded.empty
+    assert table.ok
     assert table.runs["system"].is_unique
     assert (table.runs["compute_flop"] > 0).all()
     assert "snapshot 2025-06-20" in table.note
+
+
+def test_the_bundled_exclusions_are_loaded_unless_asked_not_to():
+    assert len(fio.load_runs().excluded) == 904
+    assert fio.load_runs(include_excluded=False).excluded.empty
 
 
 def test_the_bundled_exclusions_account_for_every_snapshot_row():

@@ -69,7 +69,8 @@ def test_the_resolved_spec_round_trips_through_json():
     spec = load_spec("seed_2018")
     again = ModelSpec.from_dict(spec.to_dict())
     assert again == spec
-    assert again.to_dict()["sampler"]["draws"] == 1000
+    assert again.to_dict()["sampler"]["draws"] == 2000  # seed_2018 samples longer
+    assert again.to_dict()["sampler"]["chains"] == 4  # a default filled in
 
 
 def test_dotted_overrides_are_validated_and_bad_paths_named():

@@ -66,11 +66,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from flopcast.bundled import bundled_data_path
+from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FlopcastError
 from flopcast.hardware import (
     AUTO_PRECISION_ORDER,
     PRECISION_COLUMNS,
-    _data_file,
     _normalize_precision,
     load_accelerators,
 )
@@ -133,7 +134,7 @@ class PricePerformanceSamplingWarning(UserWarning):
 
 @functools.lru_cache(maxsize=1)
 def _price_index() -> pd.Series:
-    frame = pd.read_csv(_data_file("price_index.csv"), encoding="utf-8")
+    frame = pd.read_csv(bundled_data_path("price_index.csv"), encoding="utf-8")
     months = pd.to_datetime(frame["date"], format="%Y-%m-%d")
     return pd.Series(frame["index"].astype(float).to_numpy(), index=pd.DatetimeIndex(months))
 
@@ -248,7 +249,7 @@ class PricePerformanceTable(NamedTuple):
 @functools.lru_cache(maxsize=1)
 def _prices() -> pd.DataFrame:
     frame = pd.read_csv(
-        _data_file("hardware_prices.csv"),
+        bundled_data_path("hardware_prices.csv"),
         dtype={"hardware": "string", "kind": "string", "vendor": "string", "source": "string"},
         encoding="utf-8",
     )
@@ -706,10 +707,6 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
-
-
 class PricePerformanceFit:
     """A fitted price-performance trend: posterior draws, the quotes used and diagnostics.
 
@@ -920,36 +917,20 @@ class PricePerformanceFit:
         )
 
     # -- display ------------------------------------------------------------------------
-    def _summary_text(self) -> str:
-        table = self.summary()
-        pct = round(table.attrs["level"] * 100)
-        lines = [
+    def __repr__(self) -> str:
+        header = (
             f"flopcast PricePerformanceFit: {self.kind}, {len(self.table)} quotes "
             f"({len(self.excluded)} excluded), {self.likelihood} scatter, "
-            f"{self.diagnostics.n_draws} draws (seed {self.seed})",
-            f"median and {pct}% credible interval:",
-        ]
-        for name, r in table.iterrows():
-            lines.append(
-                f"  {name:<20} {_fmt(r['median']):>10}  [{_fmt(r['ci_low'])}, "
-                f"{_fmt(r['ci_high'])}]  {r['unit']}"
-            )
-        lines.append("diagnostics: " + ("OK" if self.diagnostics.ok else "PROBLEMS"))
-        if not self.diagnostics.ok:
-            lines.append(self.diagnostics.warning_block())
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self._summary_text()
+            f"{self.diagnostics.n_draws} draws (seed {self.seed})"
+        )
+        return summary_text(header, self.summary(), self.diagnostics, name_width=20)
 
     def _repr_html_(self) -> str:
-        table = self.summary()
-        status = "OK" if self.diagnostics.ok else "; ".join(self.diagnostics.problems)
-        return (
-            f"<div><b>flopcast PricePerformanceFit</b>: {html.escape(self.kind)}, "
-            f"{len(self.table)} quotes.{table.to_html(float_format=_fmt)}"
-            f"<p>diagnostics: {html.escape(status)}</p></div>"
+        title = (
+            f"<b>flopcast PricePerformanceFit</b>: {html.escape(self.kind)}, "
+            f"{len(self.table)} quotes"
         )
+        return summary_html(title, self.summary(), self.diagnostics)
 
 
 def fit_price_performance(
@@ -1169,7 +1150,7 @@ def _load_cost_runs() -> pd.DataFrame:
         load_runs = None
     if load_runs is not None:
         return load_runs().runs
-    frame = pd.read_csv(_data_file("runs.csv"), encoding="utf-8")
+    frame = pd.read_csv(bundled_data_path("runs.csv"), encoding="utf-8")
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     return frame
 

@@ -25,6 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from flopcast import provenance
+from flopcast.display import summary_html, summary_text
 from flopcast.error_groups import assign_error_groups, decimal_year
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
 from flopcast.model import (
@@ -707,43 +708,19 @@ class Fit:
         return path
 
     # -- display ------------------------------------------------------------------------
-    def _summary_text(self) -> str:
-        table = self.summary()
-        pct = round(table.attrs["level"] * 100)
-        lines = [
-            f"flopcast Fit: spec {self.spec.name!r}, {len(self.runs)} runs, "
-            f"{self.diagnostics.n_draws} draws (seed {self.seed})",
-            f"median and {pct}% credible interval:",
-        ]
-        for name, r in table.iterrows():
-            lines.append(
-                f"  {name:<32} {_fmt(r['median']):>10}  [{_fmt(r['ci_low'])}, "
-                f"{_fmt(r['ci_high'])}]  {r['unit']}"
-            )
-        lines.append("diagnostics: " + ("OK" if self.diagnostics.ok else "PROBLEMS"))
-        if not self.diagnostics.ok:
-            lines.append(self.diagnostics.warning_block())
-        return "\n".join(lines)
-
     def __repr__(self) -> str:
-        return self._summary_text()
+        header = (
+            f"flopcast Fit: spec {self.spec.name!r}, {len(self.runs)} runs, "
+            f"{self.diagnostics.n_draws} draws (seed {self.seed})"
+        )
+        return summary_text(header, self.summary(), self.diagnostics)
 
     def _repr_html_(self) -> str:
-        table = self.summary()
-        pct = round(table.attrs["level"] * 100)
-        status = "OK" if self.diagnostics.ok else "; ".join(self.diagnostics.problems)
-        return (
-            f"<div><b>flopcast Fit</b>: spec <code>{html.escape(self.spec.name)}</code>, "
-            f"{len(self.runs)} runs; median and {pct}% credible interval."
-            f"{table.to_html(float_format=_fmt)}<p>diagnostics: {html.escape(status)}</p></div>"
+        title = (
+            f"<b>flopcast Fit</b>: spec <code>{html.escape(self.spec.name)}</code>, "
+            f"{len(self.runs)} runs"
         )
-
-
-def _fmt(v: float) -> str:
-    """Four significant figures; decimal years keep one decimal (2012.5, not 2013)."""
-    if 1000 <= abs(v) < 1e5:
-        return f"{v:.1f}"
-    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
+        return summary_html(title, self.summary(), self.diagnostics)
 
 
 def _jsonable(obj: Any) -> Any:

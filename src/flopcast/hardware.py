@@ -26,11 +26,10 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
+from flopcast.bundled import bundled_data_path
 from flopcast.exceptions import FlopcastError
 
 #: Precision name -> column of the accelerator table holding that peak rate.
@@ -119,24 +118,6 @@ class PeakFlops:
         return f"{self.flops:.3e} FLOP/s ({self.precision}; {self.reason})"
 
 
-def _data_file(filename: str) -> Path:
-    """Path of a bundled data file, installed (flopcast._data) or in a source checkout."""
-    try:
-        installed = Path(str(resources.files("flopcast._data").joinpath(filename)))
-    except ModuleNotFoundError:  # running from a source tree without installation
-        installed = None
-    if installed is not None and installed.is_file():
-        return installed
-    source_tree = Path(__file__).resolve().parents[2] / "data" / filename
-    if source_tree.is_file():
-        return source_tree
-    raise FlopcastError(
-        f"the bundled data file {filename!r} was not found in the installed package "
-        f"'flopcast._data' nor in {source_tree.parent}; reinstall flopcast, or rebuild it "
-        "with `python data/build_accelerators.py`"
-    )
-
-
 @functools.lru_cache(maxsize=1)
 def _accelerators() -> pd.DataFrame:
     dtypes = {
@@ -146,7 +127,7 @@ def _accelerators() -> pd.DataFrame:
         "ml_hardware": "bool",
         **{col: "float64" for col in PRECISION_COLUMNS.values()},
     }
-    frame = pd.read_csv(_data_file("accelerators.csv"), dtype=dtypes, encoding="utf-8")
+    frame = pd.read_csv(bundled_data_path("accelerators.csv"), dtype=dtypes, encoding="utf-8")
     for col in [c for c in frame.columns if c == "release_date" or c.endswith("_date")]:
         frame[col] = pd.to_datetime(frame[col], format="%Y-%m-%d")
     return frame

@@ -46,7 +46,6 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +53,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from flopcast.bundled import bundled_data_path
 from flopcast.error_groups import ErrorModel, assign_error_groups, decimal_year
 from flopcast.exceptions import DataValidationError
 from flopcast.schema import (
@@ -401,33 +401,6 @@ def load_runs(*, include_excluded: bool = True) -> RunTable:
         n_input_rows=n_rows,
         ignored_columns=table.ignored_columns,
         note=note,
-    )
-
-
-def bundled_data_path(name: str) -> Path:
-    """Path of a file of the bundled dataset (installed as the package ``flopcast._data``).
-
-    Falls back to the repository's ``data/`` folder when flopcast runs from a source tree that
-    was not installed (``PYTHONPATH=src``).
-
-    Examples
-    --------
-    >>> bundled_data_path("runs.csv").name
-    'runs.csv'
-    """
-    try:
-        candidate = Path(str(resources.files("flopcast._data") / name))
-    except ModuleNotFoundError:
-        candidate = None
-    if candidate is not None and candidate.is_file():
-        return candidate
-    source_tree = Path(__file__).resolve().parents[2] / "data" / name
-    if source_tree.is_file():
-        return source_tree
-    raise DataValidationError(
-        f"bundled data file {name!r} not found: flopcast looks in the installed package "
-        f"'flopcast._data' and in {source_tree.parent}; reinstall flopcast "
-        "or rebuild the data with `python data/build_dataset.py`"
     )
 
 

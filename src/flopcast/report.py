@@ -910,7 +910,7 @@ def _section_diagnostics(fit: Fit) -> Section:
 
 
 def _snapshot_metadata() -> dict[str, Any]:
-    from flopcast.io import bundled_data_path
+    from flopcast.bundled import bundled_data_path
 
     try:
         return json.loads(bundled_data_path("snapshot.json").read_text(encoding="utf-8"))

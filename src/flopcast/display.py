@@ -1,0 +1,49 @@
+"""Plain-text and HTML rendering of posterior summary tables (shared by fitted objects)."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+
+def format_number(v: float) -> str:
+    """Four significant figures; decimal years keep one decimal (2012.5, not 2013).
+
+    Examples
+    --------
+    >>> format_number(2012.53), format_number(6.3412), format_number(3.9e29)
+    ('2012.5', '6.341', '3.900e+29')
+    """
+    if 1000 <= abs(v) < 1e5:
+        return f"{v:.1f}"
+    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
+
+
+def summary_text(header: str, table: pd.DataFrame, diagnostics, *, name_width: int = 32) -> str:
+    """A summary table (median, ci_low, ci_high, unit) as text, with the diagnostics verdict.
+
+    ``table.attrs["level"]`` names the interval; failed diagnostics add their warning block.
+    """
+    pct = round(table.attrs["level"] * 100)
+    lines = [header, f"median and {pct}% credible interval:"]
+    for name, r in table.iterrows():
+        lines.append(
+            f"  {name:<{name_width}} {format_number(r['median']):>10}  "
+            f"[{format_number(r['ci_low'])}, {format_number(r['ci_high'])}]  {r['unit']}"
+        )
+    lines.append("diagnostics: " + ("OK" if diagnostics.ok else "PROBLEMS"))
+    if not diagnostics.ok:
+        lines.append(diagnostics.warning_block())
+    return "\n".join(lines)
+
+
+def summary_html(title_html: str, table: pd.DataFrame, diagnostics) -> str:
+    """The same as :func:`summary_text` for notebooks; ``title_html`` must be escaped already."""
+    pct = round(table.attrs["level"] * 100)
+    status = "OK" if diagnostics.ok else "; ".join(diagnostics.problems)
+    return (
+        f"<div>{title_html}; median and {pct}% credible interval."
+        f"{table.to_html(float_format=format_number)}"
+        f"<p>diagnostics: {html.escape(status)}</p></div>"
+    )
