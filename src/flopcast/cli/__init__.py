@@ -26,7 +26,15 @@ def main() -> None:
 
 #: Command modules, each defining ``command`` (a click command or group). Heavy libraries
 #: (PyMC) are imported inside the commands, so ``flopcast --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("data", "estimate", "fit", "forecast", "backtest", "report")
+COMMAND_MODULES: tuple[str, ...] = (
+    "data",
+    "estimate",
+    "fit",
+    "forecast",
+    "backtest",
+    "report",
+    "study",
+)
 
 
 def _register() -> None:
