@@ -83,3 +83,9 @@ def test_dotted_overrides_are_validated_and_bad_paths_named():
 def test_an_unknown_shipped_spec_name_lists_the_shipped_ones():
     with pytest.raises(SpecError, match=r"did you mean 'two_eras'\?.*shipped specs"):
         load_spec("two_era")
+
+
+def test_a_study_file_given_as_a_model_spec_says_to_run_it_as_a_study():
+    with pytest.raises(SpecError, match="this is a study spec"):
+        load_spec("models/policy_sensitivity.toml")
+    assert "policy_sensitivity" not in shipped_specs()

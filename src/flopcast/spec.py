@@ -316,14 +316,28 @@ def load_spec(path: str | Path) -> ModelSpec:
         values = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{file}: not valid TOML: {exc}") from None
+    if "variants" in values or "base" in values:
+        raise SpecError(
+            f"{file}: this is a study spec (it has 'base'/'variants'); run it with "
+            f"`flopcast study {file}` or flopcast.study.run_study"
+        )
     values.setdefault("name", file.stem)
     return ModelSpec.from_dict(values, origin=str(file))
 
 
 def shipped_specs() -> list[str]:
-    """Names of the specs shipped with the package (``models/*.toml``)."""
+    """Names of the model specs shipped with the package (``models/*.toml``, not studies)."""
     root = resources.files("flopcast._models")
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[:-5]
+        for p in root.iterdir()
+        if p.name.endswith(".toml") and not _is_study(p.read_text(encoding="utf-8"))
+    )
+
+
+def _is_study(text: str) -> bool:
+    values = tomllib.loads(text)
+    return "variants" in values or "base" in values
 
 
 def resolve_spec_path(path: str | Path) -> Path:
