@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from flopcast.display import jsonable
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
     _as_runs_and_exclusions,
-    _jsonable,
     _stack,
     fit,
     measurement_sigma_draws,
@@ -280,7 +280,7 @@ class BacktestResult:
         """
         rows = self.summary.copy()
         rows["cutoff"] = rows["cutoff"].dt.strftime("%Y-%m-%d")
-        return _jsonable(
+        return jsonable(
             {
                 "spec": self.spec.name,
                 "measurement_error": self.measurement_error,

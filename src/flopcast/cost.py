@@ -52,7 +52,6 @@ reasons that also apply), never dropped silently:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import html
 import math
@@ -67,7 +66,7 @@ import pandas as pd
 import xarray as xr
 
 from flopcast.bundled import bundled_data_path
-from flopcast.display import summary_html, summary_text
+from flopcast.display import jsonable, summary_html, summary_text
 from flopcast.exceptions import FlopcastError
 from flopcast.hardware import (
     AUTO_PRECISION_ORDER,
@@ -693,20 +692,6 @@ def _interval(values: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float
     return float(med), float(lo), float(hi)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer | np.bool_):
-        return obj.item()
-    if isinstance(obj, np.floating | float):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, dt.date | pd.Timestamp):
-        return obj.isoformat()
-    return obj
-
-
 class PricePerformanceFit:
     """A fitted price-performance trend: posterior draws, the quotes used and diagnostics.
 
@@ -890,7 +875,7 @@ class PricePerformanceFit:
         )
         first = float(self.table["year"].min()) if len(self.table) else None
         last = float(self.table["year"].max()) if len(self.table) else None
-        return _jsonable(
+        return jsonable(
             {
                 "flopcast_version": __version__,
                 "model": {
@@ -1373,7 +1358,7 @@ class CostCrossCheck:
 
     def to_dict(self) -> dict[str, Any]:
         """The summary, JSON-ready."""
-        return _jsonable(dict(self.summary))
+        return jsonable(dict(self.summary))
 
 
 def cross_check_costs(

@@ -1,10 +1,34 @@
-"""Plain-text and HTML rendering of posterior summary tables (shared by fitted objects)."""
+"""Rendering shared by the fitted objects: summary tables as text/HTML, JSON-ready values."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from typing import Any
 
+import numpy as np
 import pandas as pd
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy scalars, dates and non-finite floats made JSON-ready (NaN -> None).
+
+    Examples
+    --------
+    >>> jsonable({"a": np.float64(1.5), "b": [np.int64(2), float("nan")], "c": np.bool_(True)})
+    {'a': 1.5, 'b': [2, None], 'c': True}
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.integer | np.bool_):
+        return obj.item()
+    if isinstance(obj, np.floating | float):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dt.date | pd.Timestamp):
+        return obj.isoformat()
+    return obj
 
 
 def format_number(v: float) -> str:

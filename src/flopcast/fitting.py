@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from flopcast import provenance
-from flopcast.display import summary_html, summary_text
+from flopcast.display import jsonable, summary_html, summary_text
 from flopcast.error_groups import assign_error_groups, decimal_year
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
 from flopcast.model import (
@@ -660,7 +660,7 @@ class Fit:
                 }
             )
         diag = self.diagnostics
-        return _jsonable(
+        return jsonable(
             {
                 "flopcast_version": __version__,
                 "spec": self.spec.to_dict(),
@@ -701,7 +701,7 @@ class Fit:
         attrs = {
             "flopcast_fit_format": FIT_FORMAT,
             "spec_json": self.spec.to_json(),
-            "provenance_json": json.dumps(_jsonable(self.provenance), sort_keys=True),
+            "provenance_json": json.dumps(jsonable(self.provenance), sort_keys=True),
         }
         idata.posterior.attrs.update(attrs)
         idata.to_netcdf(str(path), engine="h5netcdf")
@@ -721,22 +721,6 @@ class Fit:
             f"{len(self.runs)} runs"
         )
         return summary_html(title, self.summary(), self.diagnostics)
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, dt.date | pd.Timestamp):
-        return obj.isoformat()
-    return obj
 
 
 _RUN_COLUMNS_SAVED = (

@@ -62,9 +62,10 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from flopcast.display import jsonable
 from flopcast.error_groups import decimal_year
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import Fit, _jsonable, _stack, decimal_year_to_date, scatter_draws
+from flopcast.fitting import Fit, _stack, decimal_year_to_date, scatter_draws
 from flopcast.selection import top_n_at_publication
 
 __all__ = [
@@ -856,7 +857,7 @@ class Forecast:
                 }
             )
         typical = entries("compute_flop") if "compute_flop" in self.quantities else None
-        return _jsonable(
+        return jsonable(
             {
                 "horizon": self.horizon,
                 "last_data": self.last_data,

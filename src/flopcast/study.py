@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
 
+from flopcast.display import jsonable
 from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.spec import (
     ForecastSpec,
@@ -464,7 +465,7 @@ class StudySpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The study as JSON-compatible values (each variant with its resolved spec)."""
-        return _jsonable(
+        return jsonable(
             {
                 "name": self.name,
                 "description": self.description,
@@ -1555,7 +1556,7 @@ class StudyResult:
             {k: _cell_value(v) for k, v in record.items()}
             for record in table.to_dict(orient="records")
         ]
-        return _jsonable(
+        return jsonable(
             {
                 "flopcast_version": __version__,
                 "study": self.study.to_dict(),
@@ -1774,22 +1775,6 @@ def _cell_value(value: Any) -> Any:
     if value is pd.NA:
         return None
     return value
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, dt.date | pd.Timestamp):
-        return obj.isoformat()
-    return obj
 
 
 # --------------------------------------------------------------------------------------
