@@ -39,12 +39,12 @@ from flopcast.display import jsonable
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
-    _as_runs_and_exclusions,
-    _stack,
     fit,
     measurement_sigma_draws,
     prepare_runs,
+    resolve_runs,
     scatter_draws,
+    stack_draws,
 )
 from flopcast.forecasting import (
     FRONTIER_N,
@@ -423,7 +423,7 @@ def backtest(
     if frontier_n is None:
         frontier_n = spec.frontier.n if spec.frontier.rule == "top_n" else FRONTIER_N
     cutoffs = _cutoffs(cutoff)
-    table, _ = _as_runs_and_exclusions(runs, spec)
+    table, _ = resolve_runs(runs, spec)
     everything = prepare_runs(table, spec).runs
     if spec.frontier.rule == "top_n" and frontier_n == spec.frontier.n:
         everything["frontier"] = True
@@ -481,12 +481,14 @@ def _score_cutoff(
     post = fitted.posterior
     years = test["year"].to_numpy(dtype=float)
     regime = regime_changes_for(fitted, float(years.max()), regime_changes, rate=regime_rate)
-    paths = RegimePaths.simulate(regime, _stack(post, "slopes")[:, -1], float(years.max()), rng)
+    paths = RegimePaths.simulate(
+        regime, stack_draws(post, "slopes")[:, -1], float(years.max()), rng
+    )
     mu = fitted.trend(years) + paths.offset(years)
     scatter = scatter_draws(post, years)
     group = test["error_group"].map({g: k for k, g in enumerate(ERROR_GROUPS)}).to_numpy()
     sigma = measurement_sigma_draws(post, test["sigma_log10"], group)
-    nu = _stack(post, "nu") if "nu" in post else None
+    nu = stack_draws(post, "nu") if "nu" in post else None
     y = test["log10_compute"].to_numpy(dtype=float)
     scores = score_predictions(y, mu, scatter, sigma, nu=nu, rng=rng)
     front = test["frontier"].to_numpy(dtype=bool)

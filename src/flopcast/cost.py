@@ -748,7 +748,7 @@ class PricePerformanceFit:
         """Year of the constant dollars (None for custom observations)."""
         return self.settings.get("base_year")
 
-    def _stack(self, name: str) -> np.ndarray:
+    def stack_draws(self, name: str) -> np.ndarray:
         return np.asarray(self.posterior[name].values, dtype=float).reshape(-1)
 
     @property
@@ -758,7 +758,7 @@ class PricePerformanceFit:
 
     def slope_draws(self) -> np.ndarray:
         """Draws of the slope, log10 FLOP per dollar per year: (samples,)."""
-        return self._stack("slope")
+        return self.stack_draws("slope")
 
     def doubling_years_draws(self) -> np.ndarray:
         """Draws of the doubling time of FLOP per dollar, in years: (samples,)."""
@@ -796,13 +796,13 @@ class PricePerformanceFit:
         (4000, 2)
         """
         t = np.atleast_1d(np.asarray(years, dtype=float)) - PP_T_REF
-        mu = self._stack("level")[:, None] + self._stack("slope")[:, None] * t[None, :]
+        mu = self.stack_draws("level")[:, None] + self.stack_draws("slope")[:, None] * t[None, :]
         if not predictive:
             return mu
         gen = np.random.default_rng(rng)
-        scatter = self._stack("scatter")[:, None]
+        scatter = self.stack_draws("scatter")[:, None]
         if "nu" in self.posterior:
-            noise = gen.standard_t(self._stack("nu")[:, None], size=mu.shape)
+            noise = gen.standard_t(self.stack_draws("nu")[:, None], size=mu.shape)
         else:
             noise = gen.standard_normal(mu.shape)
         return mu + scatter * noise
@@ -832,7 +832,7 @@ class PricePerformanceFit:
         >>> fit.summary().loc["doubling_years", "median"]       # doctest: +SKIP
         """
         slope = self.slope_draws()
-        level_2023 = self._stack("level") + slope * (2023.0 - PP_T_REF)
+        level_2023 = self.stack_draws("level") + slope * (2023.0 - PP_T_REF)
         with np.errstate(divide="ignore"):
             doubling = LOG10_2 / slope
         rows: list[tuple[str, np.ndarray, str]] = [
@@ -842,10 +842,10 @@ class PricePerformanceFit:
             ("slope", slope, "log10 FLOP/USD per year"),
             ("level_2023", level_2023, "log10 FLOP/USD"),
             ("flop_per_usd_2023", 10.0**level_2023, "FLOP/USD"),
-            ("scatter", self._stack("scatter"), "dex"),
+            ("scatter", self.stack_draws("scatter"), "dex"),
         ]
         if "nu" in self.posterior:
-            rows.append(("nu", self._stack("nu"), "degrees of freedom"))
+            rows.append(("nu", self.stack_draws("nu"), "degrees of freedom"))
         table = pd.DataFrame(
             [(name, *_interval(v, level), unit) for name, v, unit in rows],
             columns=["parameter", "median", "ci_low", "ci_high", "unit"],

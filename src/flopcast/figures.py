@@ -41,7 +41,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import CI_LEVEL, Fit, _stack, decimal_year_to_date
+from flopcast.fitting import CI_LEVEL, Fit, decimal_year_to_date, stack_draws
 from flopcast.selection import top_n_at_publication
 from flopcast.units import PFS_DAY_FLOP
 
@@ -161,7 +161,7 @@ def _frontier_offset(fit: Fit, years: np.ndarray, quantile: float) -> np.ndarray
 
     scatter = scatter_draws(fit.posterior, years)
     if "nu" in fit.posterior:
-        z = stats.t.ppf(quantile, _stack(fit.posterior, "nu"))[:, None]
+        z = stats.t.ppf(quantile, stack_draws(fit.posterior, "nu"))[:, None]
     else:
         z = stats.norm.ppf(quantile)
     return z * scatter
@@ -275,7 +275,7 @@ def classic_chart(fit: Fit, *, title: str | None = None) -> Figure:
 
     edges = [first, last]
     if "breaks" in fit.posterior:
-        breaks = _stack(fit.posterior, "breaks")
+        breaks = stack_draws(fit.posterior, "breaks")
         b_lo, b_med, b_hi = _quantiles(breaks)
         edges = [first, *[float(b) for b in b_med], last]
         fixed = fit.spec.model.fixed_breaks is not None
@@ -303,7 +303,7 @@ def classic_chart(fit: Fit, *, title: str | None = None) -> Figure:
     # Headroom for the era labels: the top fifth of the axes.
     ax.set_ylim(ymin, 10.0 ** (np.log10(ymax) + 0.25 * np.log10(ymax / ymin)))
     ax.set_xlim(first - 1.0, last + 1.0)
-    doubling = _stack(fit.posterior, "doubling_months")
+    doubling = stack_draws(fit.posterior, "doubling_months")
     for i in range(len(edges) - 1):
         d_lo, d_med, d_hi = np.quantile(doubling[:, i], _Q)
         mid = 0.5 * (max(edges[i], first) + edges[i + 1])
@@ -443,11 +443,11 @@ def doubling_time_posteriors(fit: Fit) -> Figure:
     >>> len(doubling_time_posteriors(fit).axes)     # one panel per era  # doctest: +SKIP
     2
     """
-    doubling = _stack(fit.posterior, "doubling_months")
+    doubling = stack_draws(fit.posterior, "doubling_months")
     n_eras = doubling.shape[1]
     edges = [float(fit.runs["year"].min())]
     if "breaks" in fit.posterior:
-        edges += [float(b) for b in np.median(_stack(fit.posterior, "breaks"), axis=0)]
+        edges += [float(b) for b in np.median(stack_draws(fit.posterior, "breaks"), axis=0)]
     edges.append(float(fit.runs["year"].max()))
     fig = _figure(10.0, 3.6)
     axes = fig.subplots(1, n_eras, squeeze=False)[0]

@@ -71,7 +71,7 @@ class _DataOrigin:
     excluded: pd.DataFrame
 
 
-def _as_runs_and_exclusions(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]:
+def resolve_runs(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]:
     """Accept a RunTable, a canonical DataFrame or None (the spec's data source)."""
     from flopcast import io
 
@@ -287,7 +287,7 @@ def _posterior_dataset(raw: Any, spec: ModelSpec, inputs: ModelInputs) -> xr.Dat
     return ds
 
 
-def _stack(ds: xr.Dataset, name: str) -> np.ndarray:
+def stack_draws(ds: xr.Dataset, name: str) -> np.ndarray:
     """Draws of one variable as ``(n_samples, ...)``."""
     da = ds[name]
     return da.values.reshape(da.sizes["chain"] * da.sizes["draw"], *da.shape[2:])
@@ -296,20 +296,20 @@ def _stack(ds: xr.Dataset, name: str) -> np.ndarray:
 def trend_draws(posterior: xr.Dataset, years: np.ndarray) -> np.ndarray:
     """Posterior draws of the trend ``mu`` (log10 FLOP) at decimal ``years``: (samples, n)."""
     t = np.asarray(years, dtype=float) - T_REF
-    breaks = _stack(posterior, "breaks") - T_REF if "breaks" in posterior else None
-    jumps = _stack(posterior, "jumps") if "jumps" in posterior else None
+    breaks = stack_draws(posterior, "breaks") - T_REF if "breaks" in posterior else None
+    jumps = stack_draws(posterior, "jumps") if "jumps" in posterior else None
     return piecewise_trend(
-        t, _stack(posterior, "level"), _stack(posterior, "slopes"), breaks, jumps
+        t, stack_draws(posterior, "level"), stack_draws(posterior, "slopes"), breaks, jumps
     )
 
 
 def scatter_draws(posterior: xr.Dataset, years: np.ndarray) -> np.ndarray:
     """Intrinsic scatter (dex) at each year for each draw: (samples, n)."""
-    scatter = _stack(posterior, "scatter")
+    scatter = stack_draws(posterior, "scatter")
     if scatter.ndim == 1:
         return np.broadcast_to(scatter[:, None], (scatter.shape[0], len(years)))
     t = np.asarray(years, dtype=float) - T_REF
-    weights = era_weights(t, _stack(posterior, "breaks") - T_REF)
+    weights = era_weights(t, stack_draws(posterior, "breaks") - T_REF)
     return np.exp(sum(w * np.log(scatter[:, k : k + 1]) for k, w in enumerate(weights)))
 
 
@@ -317,7 +317,7 @@ def measurement_sigma_draws(posterior: xr.Dataset, inputs_sigma, group) -> np.nd
     """Per-run measurement sd for each draw (nominal times the group scale if inferred)."""
     sigma = np.asarray(inputs_sigma, dtype=float)[None, :]
     if "error_scale" in posterior:
-        return sigma * _stack(posterior, "error_scale")[:, np.asarray(group)]
+        return sigma * stack_draws(posterior, "error_scale")[:, np.asarray(group)]
     return sigma
 
 
@@ -533,34 +533,48 @@ class Fit:
         k = self.spec.model.breaks
         if "breaks" in post and self.spec.model.fixed_breaks is None:
             for i in range(k):
-                rows.append((f"break_{i + 1}", _stack(post, "breaks")[:, i], "decimal year"))
+                rows.append((f"break_{i + 1}", stack_draws(post, "breaks")[:, i], "decimal year"))
         for i in range(k + 1):
             rows.append(
-                (f"doubling_months_era_{i + 1}", _stack(post, "doubling_months")[:, i], "months")
+                (
+                    f"doubling_months_era_{i + 1}",
+                    stack_draws(post, "doubling_months")[:, i],
+                    "months",
+                )
             )
         for i in range(k + 1):
             rows.append(
-                (f"growth_per_year_era_{i + 1}", _stack(post, "growth_per_year")[:, i], "x/year")
+                (
+                    f"growth_per_year_era_{i + 1}",
+                    stack_draws(post, "growth_per_year")[:, i],
+                    "x/year",
+                )
             )
         for i in range(k + 1):
-            rows.append((f"slope_era_{i + 1}", _stack(post, "slopes")[:, i], "log10 FLOP/year"))
+            rows.append(
+                (f"slope_era_{i + 1}", stack_draws(post, "slopes")[:, i], "log10 FLOP/year")
+            )
         rows.append(
-            ("level_at_first_break" if k else "level_at_2010", _stack(post, "level"), "log10 FLOP")
+            (
+                "level_at_first_break" if k else "level_at_2010",
+                stack_draws(post, "level"),
+                "log10 FLOP",
+            )
         )
         if "jumps" in post:
             for i in range(k):
-                rows.append((f"jump_{i + 1}", _stack(post, "jumps")[:, i], "dex"))
-        scatter = _stack(post, "scatter")
+                rows.append((f"jump_{i + 1}", stack_draws(post, "jumps")[:, i], "dex"))
+        scatter = stack_draws(post, "scatter")
         if scatter.ndim == 1:
             rows.append(("scatter", scatter, "dex"))
         else:
             for i in range(k + 1):
                 rows.append((f"scatter_era_{i + 1}", scatter[:, i], "dex"))
         if "nu" in post:
-            rows.append(("nu", _stack(post, "nu"), "degrees of freedom"))
+            rows.append(("nu", stack_draws(post, "nu"), "degrees of freedom"))
         if "error_scale" in post:
             used = sorted(set(self.runs["error_group"]), key=ERROR_GROUPS.index)
-            scales = _stack(post, "error_scale")
+            scales = stack_draws(post, "error_scale")
             for g in used:
                 rows.append((f"error_scale[{g}]", scales[:, ERROR_GROUPS.index(g)], "x nominal"))
         table = pd.DataFrame(
@@ -596,7 +610,7 @@ class Fit:
         post = self.posterior
         if "e" in post:
             sigma = measurement_sigma_draws(post, self.runs["sigma_log10"], self._group_index())
-            return self.runs["log10_compute"].to_numpy()[None, :] + sigma * _stack(post, "e")
+            return self.runs["log10_compute"].to_numpy()[None, :] + sigma * stack_draws(post, "e")
         years = self.runs["year"].to_numpy()
         mu = self.trend(years)
         scatter = scatter_draws(post, years)
@@ -843,7 +857,7 @@ def fit(
     seed = spec.sampler.seed if seed is None else int(seed)
     if progress is None:
         progress = sys.stderr.isatty()
-    table, origin = _as_runs_and_exclusions(runs, spec)
+    table, origin = resolve_runs(runs, spec)
     prepared = prepare_runs(table, spec)
     log = list(prepared.selection_log)
     if spec.frontier.rule == "residual":

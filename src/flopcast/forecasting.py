@@ -65,7 +65,7 @@ from scipy import stats
 from flopcast.display import jsonable
 from flopcast.error_groups import decimal_year
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import Fit, _stack, decimal_year_to_date, scatter_draws
+from flopcast.fitting import Fit, decimal_year_to_date, scatter_draws, stack_draws
 from flopcast.selection import top_n_at_publication
 
 __all__ = [
@@ -465,10 +465,10 @@ def regime_changes_for(
     post = fit.posterior
     slope_sd = SLOPE_CHANGE_FLOOR
     if k > 0:
-        slopes = _stack(post, "slopes")
+        slopes = stack_draws(post, "slopes")
         rms = float(np.sqrt(np.mean(np.diff(slopes, axis=1) ** 2)))
         slope_sd = max(SLOPE_CHANGE_FLOOR, rms)
-    jump_sd = float(np.sqrt(np.mean(_stack(post, "jumps") ** 2))) if "jumps" in post else 0.0
+    jump_sd = float(np.sqrt(np.mean(stack_draws(post, "jumps") ** 2))) if "jumps" in post else 0.0
     if rate is not None and not (math.isfinite(rate) and rate > 0):
         raise FlopcastError(f"regime rate={rate!r}: give a positive number of breaks per year")
     if slope_change_sd is not None:
@@ -1085,8 +1085,8 @@ def forecast(
 
     post = fit.posterior
     n_samples = int(post.sizes["chain"] * post.sizes["draw"])
-    nu = _stack(post, "nu") if "nu" in post else None
-    last_slopes = _stack(post, "slopes")[:, -1]
+    nu = stack_draws(post, "nu") if "nu" in post else None
+    last_slopes = stack_draws(post, "slopes")[:, -1]
     search_end = horizon + THRESHOLD_SEARCH_YEARS
     paths = RegimePaths.simulate(regime, last_slopes, search_end, rng)
     z_front = (

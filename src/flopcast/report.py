@@ -61,7 +61,7 @@ import pandas as pd
 from flopcast import figures
 from flopcast.error_groups import z_for_coverage
 from flopcast.exceptions import FitLoadError, FlopcastError
-from flopcast.fitting import CI_LEVEL, ESS_MIN, RHAT_MAX, Fit, _stack, decimal_year_to_date
+from flopcast.fitting import CI_LEVEL, ESS_MIN, RHAT_MAX, Fit, decimal_year_to_date, stack_draws
 from flopcast.selection import top_n_at_publication
 from flopcast.spec import T_REF, ModelSpec
 from flopcast.units import PFS_DAY_FLOP
@@ -384,8 +384,8 @@ def key_findings(fit: Fit, forecast: Forecast | None = None) -> list[str]:
 def _findings(fit: Fit, forecast: Forecast | None = None) -> list[str | list[str]]:
     post = fit.posterior
     k = fit.spec.model.breaks
-    doubling = _stack(post, "doubling_months")
-    growth = _stack(post, "growth_per_year")
+    doubling = stack_draws(post, "doubling_months")
+    growth = stack_draws(post, "growth_per_year")
     first, last = float(fit.runs["year"].min()), float(fit.runs["year"].max())
     fixed = fit.spec.model.fixed_breaks
     breaks: list[tuple[float, float, float]] = []
@@ -393,7 +393,7 @@ def _findings(fit: Fit, forecast: Forecast | None = None) -> list[str | list[str
         if fixed is not None:
             breaks = [(float(b), float(b), float(b)) for b in fixed]
         else:
-            b = _stack(post, "breaks")
+            b = stack_draws(post, "breaks")
             breaks = [_interval(b[:, i]) for i in range(k)]
 
     def era(i: int) -> str:
@@ -637,7 +637,7 @@ def _section_frontier(fit: Fit, frontier_fit: Fit | None, n: int) -> Section:
         )
     )
     if frontier_fit is not None:
-        d = _stack(frontier_fit.posterior, "doubling_months")
+        d = stack_draws(frontier_fit.posterior, "doubling_months")
         parts = []
         for i in range(d.shape[1]):
             med, lo, hi = _interval(d[:, i])
