@@ -8,23 +8,13 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.options import data_option, regime_options, spec_option
 from flopcast.exceptions import FlopcastError
 
 
 @click.command(name="backtest")
-@click.option(
-    "--spec",
-    "spec_path",
-    default="two_eras",
-    show_default=True,
-    help="Spec file (models/*.toml) or the name of a shipped spec.",
-)
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Runs file (Epoch export or canonical CSV); default: the spec's data source.",
-)
+@spec_option(default="two_eras")
+@data_option(exists=False)
 @click.option(
     "--cutoff",
     "cutoffs",
@@ -36,19 +26,7 @@ from flopcast.exceptions import FlopcastError
     is_flag=True,
     help="Errors of zero width in the fit and the predictions (for comparison).",
 )
-@click.option(
-    "--regime-changes",
-    type=click.Choice(["auto", "on", "off"]),
-    default="auto",
-    show_default=True,
-    help="Future breaks in the predictions, as in 'flopcast forecast'.",
-)
-@click.option(
-    "--regime-rate",
-    type=float,
-    default=None,
-    help="Future breaks per year (default: the rate the fit supports, Gamma(0.5 + K, span)).",
-)
+@regime_options("Future breaks in the predictions, as in 'flopcast forecast'.")
 @click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
 @click.option(
     "--json",

@@ -8,23 +8,13 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.options import data_option, spec_option
 from flopcast.exceptions import FlopcastError
 
 
 @click.command(name="fit")
-@click.option(
-    "--spec",
-    "spec_path",
-    default="two_eras",
-    show_default=True,
-    help="Spec file (models/*.toml) or the name of a shipped spec.",
-)
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Runs file (Epoch export or canonical CSV); default: the spec's data source.",
-)
+@spec_option(default="two_eras")
+@data_option()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the fit (.nc).")
 @click.option(
     "--json",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.options import cost_option, regime_options
 from flopcast.exceptions import FlopcastError
 
 
@@ -35,27 +36,8 @@ from flopcast.exceptions import FlopcastError
     default=None,
     help="Horizon: a year (2030 = its last day) or a date; default: the spec's horizon.",
 )
-@click.option(
-    "--regime-changes",
-    type=click.Choice(["auto", "on", "off"]),
-    default="auto",
-    show_default=True,
-    help="Future breaks in the trend (auto: on for horizons over 3 years past the data).",
-)
-@click.option(
-    "--regime-rate",
-    type=float,
-    default=None,
-    help="Future breaks per year (default: the rate the fit supports, Gamma(0.5 + K, span)).",
-)
-@click.option(
-    "--cost",
-    "cost_kind",
-    type=click.Choice(["cloud", "purchase", "none"]),
-    default="purchase",
-    show_default=True,
-    help="Price-performance data for the cost forecast, or none.",
-)
+@regime_options("Future breaks in the trend (auto: on for horizons over 3 years past the data).")
+@cost_option()
 @click.option(
     "--frontier-quantile",
     type=float,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.options import cost_option, data_option, spec_option
 from flopcast.exceptions import FlopcastError
 
 #: The spec used when none is given; its report goes to ``reports/default``.
@@ -48,19 +49,8 @@ def _command_line(
 
 
 @click.command(name="report")
-@click.option(
-    "--spec",
-    "spec_path",
-    default=DEFAULT_SPEC,
-    show_default=True,
-    help="Spec file (models/*.toml) or the name of a shipped spec.",
-)
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Runs file (Epoch export or canonical CSV); default: the spec's data source.",
-)
+@spec_option(default=DEFAULT_SPEC)
+@data_option(exists=False)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -72,14 +62,7 @@ def _command_line(
     help="Forecast horizon: a year (2030 = its last day) or a date [default: the spec's].",
 )
 @click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
-@click.option(
-    "--cost",
-    "cost_kind",
-    type=click.Choice(["cloud", "purchase", "none"]),
-    default="purchase",
-    show_default=True,
-    help="Price-performance data for the cost forecast, or none.",
-)
+@cost_option()
 @click.option("--refit", is_flag=True, help="Fit even when OUT/fit.nc matches.")
 def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
     """Fit (or reuse OUT/fit.nc), forecast, and write the report folder.

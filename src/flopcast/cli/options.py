@@ -1,0 +1,63 @@
+"""Options shared by several commands, declared once so their names and help agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+SPEC_HELP = "Spec file (models/*.toml) or the name of a shipped spec."
+DATA_HELP = "Runs file (Epoch export or canonical CSV); default: the spec's data source."
+
+
+def spec_option(default: str | None = "two_eras", help: str = SPEC_HELP):
+    """``--spec`` (stored as ``spec_path``)."""
+    return click.option(
+        "--spec", "spec_path", default=default, show_default=default is not None, help=help
+    )
+
+
+def data_option(help: str = DATA_HELP, *, exists: bool = True):
+    """``--data`` (stored as ``data_path``); with ``exists`` click checks the file first,
+    otherwise the command reports a missing file itself."""
+    return click.option(
+        "--data",
+        "data_path",
+        type=click.Path(exists=exists, dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
+def regime_options(what: str):
+    """``--regime-changes`` and ``--regime-rate``, applied together."""
+
+    def decorate(function):
+        function = click.option(
+            "--regime-rate",
+            type=float,
+            default=None,
+            help="Future breaks per year (default: the rate the fit supports, "
+            "Gamma(0.5 + K, span)).",
+        )(function)
+        return click.option(
+            "--regime-changes",
+            type=click.Choice(["auto", "on", "off"]),
+            default="auto",
+            show_default=True,
+            help=what,
+        )(function)
+
+    return decorate
+
+
+def cost_option():
+    """``--cost`` (stored as ``cost_kind``): which price-performance data, or none."""
+    return click.option(
+        "--cost",
+        "cost_kind",
+        type=click.Choice(["cloud", "purchase", "none"]),
+        default="purchase",
+        show_default=True,
+        help="Price-performance data for the cost forecast (purchase: amortized hardware "
+        "prices, which match Epoch's recorded costs), or none.",
+    )
