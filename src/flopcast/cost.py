@@ -57,7 +57,7 @@ import html
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 import arviz as az
@@ -66,6 +66,7 @@ import pandas as pd
 import xarray as xr
 
 from flopcast.bundled import bundled_data_path
+from flopcast.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.display import jsonable, summary_html, summary_text
 from flopcast.exceptions import FlopcastError
 from flopcast.hardware import (
@@ -82,7 +83,6 @@ __all__ = [
     "PP_T_REF",
     "USEFUL_LIFE_YEARS",
     "CostCrossCheck",
-    "PricePerformanceDiagnostics",
     "PricePerformanceFit",
     "PricePerformancePriors",
     "PricePerformanceSamplingWarning",
@@ -113,9 +113,6 @@ MAX_DAYS_BEFORE_RELEASE: int = 365
 SECONDS_PER_YEAR: float = 365.25 * SECONDS_PER_DAY
 #: Credible level of every interval in summaries.
 CI_LEVEL: float = 0.9
-#: Diagnostics thresholds, as in :mod:`flopcast.fitting` (Vehtari et al. 2021).
-RHAT_MAX: float = 1.01
-ESS_MIN: float = 400.0
 
 #: Source ``kind`` of the price quotes each table kind uses.
 _SOURCE_KIND: dict[str, str] = {"cloud": "cloud_on_demand", "purchase": "purchase"}
@@ -619,72 +616,14 @@ def _sample(
     return raw, timings
 
 
-@dataclass(frozen=True)
-class PricePerformanceDiagnostics:
-    """Sampler health of a price-performance fit; ``ok`` is False when a check fails."""
-
-    max_rhat: float
-    min_ess_bulk: float
-    min_ess_tail: float
-    divergences: int
-    n_draws: int
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every check passed."""
-        return not self.problems
-
-    def to_dict(self) -> dict[str, Any]:
-        """The diagnostics as plain values."""
-        return {
-            "max_rhat": self.max_rhat,
-            "min_ess_bulk": self.min_ess_bulk,
-            "min_ess_tail": self.min_ess_tail,
-            "divergences": self.divergences,
-            "n_draws": self.n_draws,
-            "ok": self.ok,
-            "problems": list(self.problems),
-        }
-
-    def warning_block(self) -> str:
-        """A loud, multi-line warning when any check failed; empty when all passed."""
-        if self.ok:
-            return ""
-        bar = "!" * 78
-        lines = [bar, "PRICE-PERFORMANCE SAMPLING PROBLEMS: do not trust these numbers", bar]
-        lines += [f"  - {p}" for p in self.problems]
-        lines += ["  Try more draws and tuning (draws=, tune=) or more chains.", bar]
-        return "\n".join(lines)
-
-
-def _diagnostics(
-    posterior: xr.Dataset, sample_stats: xr.Dataset | None
-) -> PricePerformanceDiagnostics:
-    names = [n for n in ("level", "slope", "scatter", "nu") if n in posterior]
-    subset = posterior[names]
-    n_chains = posterior.sizes["chain"]
-    max_rhat = float(az.rhat(subset).to_array().max()) if n_chains > 1 else float("nan")
-    min_bulk = float(az.ess(subset, method="bulk").to_array().min())
-    min_tail = float(az.ess(subset, method="tail").to_array().min())
-    divergences = (
-        int(np.asarray(sample_stats["diverging"]).sum())
-        if sample_stats is not None and "diverging" in sample_stats
-        else 0
+def _diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> Diagnostics:
+    return sampler_diagnostics(
+        posterior,
+        sample_stats,
+        ("level", "slope", "scatter", "nu"),
+        subject="PRICE-PERFORMANCE",
+        advice="Try more draws and tuning (draws=, tune=) or more chains.",
     )
-    problems = []
-    if n_chains < 2:
-        problems.append("one chain only: R-hat cannot be computed")
-    elif max_rhat > RHAT_MAX:
-        problems.append(f"max R-hat {max_rhat:.3f} > {RHAT_MAX}")
-    if min_bulk < ESS_MIN:
-        problems.append(f"min bulk ESS {min_bulk:.0f} < {ESS_MIN:.0f}")
-    if min_tail < ESS_MIN:
-        problems.append(f"min tail ESS {min_tail:.0f} < {ESS_MIN:.0f}")
-    if divergences:
-        problems.append(f"{divergences} divergent transition(s) after warm-up")
-    n_draws = int(posterior.sizes["chain"] * posterior.sizes["draw"])
-    return PricePerformanceDiagnostics(max_rhat, min_bulk, min_tail, divergences, n_draws, problems)
 
 
 def _interval(values: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float, float]:
@@ -713,7 +652,7 @@ class PricePerformanceFit:
     seed : int
     settings : dict
         Base year, precision, useful life, sampler settings and timings.
-    diagnostics : PricePerformanceDiagnostics
+    diagnostics : flopcast.diagnostics.Diagnostics
     """
 
     def __init__(

@@ -15,7 +15,7 @@ import json
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from flopcast import provenance
+from flopcast.diagnostics import RHAT_MAX, Diagnostics, sampler_diagnostics
 from flopcast.display import jsonable, summary_html, summary_text
 from flopcast.error_groups import assign_error_groups, decimal_year
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
@@ -44,9 +45,6 @@ from flopcast.units import doubling_months, growth_per_year
 FIT_FORMAT = 1
 #: Credible level used for every interval in summaries.
 CI_LEVEL = 0.9
-#: Diagnostics thresholds (Vehtari et al. 2021): R-hat and bulk/tail ESS.
-RHAT_MAX = 1.01
-ESS_MIN = 400
 
 
 # --------------------------------------------------------------------------------------
@@ -367,98 +365,41 @@ def decimal_year_to_date(year: float) -> dt.date:
 # Diagnostics
 
 
-@dataclass(frozen=True)
-class Diagnostics:
-    """Sampler health. ``ok`` is False when any check fails; ``problems`` says which."""
+def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> Diagnostics:
+    """Sampler checks over every sampled parameter, plus agreement of chains on each break.
 
-    max_rhat: float
-    min_ess_bulk: float
-    min_ess_tail: float
-    divergences: int
-    n_draws: int
-    chains_agree: list[bool]
-    chain_break_medians: list[list[float]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "max_rhat": self.max_rhat,
-            "min_ess_bulk": self.min_ess_bulk,
-            "min_ess_tail": self.min_ess_tail,
-            "divergences": self.divergences,
-            "n_draws": self.n_draws,
-            "chains_agree": self.chains_agree,
-            "chain_break_medians": self.chain_break_medians,
-            "ok": self.ok,
-            "problems": self.problems,
-        }
-
-    def warning_block(self) -> str:
-        """A loud, multi-line warning when any check failed; empty when all passed."""
-        if self.ok:
-            return ""
-        bar = "!" * 78
-        lines = [bar, "SAMPLING PROBLEMS: do not trust these numbers until they are fixed", bar]
-        lines += [f"  - {p}" for p in self.problems]
-        lines += [
-            "  Try more tuning/draws (sampler.tune, sampler.draws), fewer breaks, or fixed breaks.",
-            bar,
-        ]
-        return "\n".join(lines)
-
-
-def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset) -> Diagnostics:
-    """R-hat, bulk/tail ESS over every sampled parameter, divergences, break-date agreement."""
-    names = [
-        n
-        for n in ("breaks", "level", "slopes", "jumps", "scatter", "nu", "error_scale", "e")
-        if n in posterior and posterior[n].std() > 0
-    ]
-    subset = posterior[names]
+    A break's chains agree when its R-hat is at most :data:`RHAT_MAX` and every chain's
+    median lies within the pooled posterior's interquartile range.
+    """
+    base = sampler_diagnostics(
+        posterior,
+        sample_stats,
+        ("breaks", "level", "slopes", "jumps", "scatter", "nu", "error_scale", "e"),
+        advice="Try more tuning/draws (sampler.tune, sampler.draws), fewer breaks, "
+        "or fixed breaks.",
+    )
+    if "breaks" not in posterior or float(posterior["breaks"].std()) == 0:
+        return base
+    breaks = posterior["breaks"]
     n_chains = posterior.sizes["chain"]
-    if n_chains > 1:
-        rhat = az.rhat(subset)
-        max_rhat = float(max(float(rhat[n].max()) for n in names))
-    else:
-        max_rhat = float("nan")
-    ess_bulk = az.ess(subset, method="bulk")
-    ess_tail = az.ess(subset, method="tail")
-    min_bulk = float(min(float(ess_bulk[n].min()) for n in names))
-    min_tail = float(min(float(ess_tail[n].min()) for n in names))
-    divergences = int(np.asarray(sample_stats["diverging"]).sum()) if sample_stats else 0
+    rhat = az.rhat(breaks.to_dataset(name="b"))["b"].values if n_chains > 1 else None
+    pooled_lo = breaks.quantile(0.25, dim=("chain", "draw")).values
+    pooled_hi = breaks.quantile(0.75, dim=("chain", "draw")).values
+    chain_med = breaks.median(dim="draw").values  # (chain, break)
     agree: list[bool] = []
     medians: list[list[float]] = []
-    if "breaks" in names:
-        breaks = posterior["breaks"]
-        rhat_b = rhat["breaks"].values if n_chains > 1 else np.zeros(breaks.sizes["break"])
-        pooled_lo = breaks.quantile(0.25, dim=("chain", "draw")).values
-        pooled_hi = breaks.quantile(0.75, dim=("chain", "draw")).values
-        chain_med = breaks.median(dim="draw").values  # (chain, break)
-        for k in range(breaks.sizes["break"]):
-            inside = np.all((chain_med[:, k] >= pooled_lo[k]) & (chain_med[:, k] <= pooled_hi[k]))
-            agree.append(bool(inside and rhat_b[k] <= RHAT_MAX))
-            medians.append([round(float(v), 3) for v in chain_med[:, k]])
-    problems = []
-    if max_rhat > RHAT_MAX:
-        problems.append(f"max R-hat {max_rhat:.3f} > {RHAT_MAX}")
-    if min_bulk < ESS_MIN:
-        problems.append(f"min bulk ESS {min_bulk:.0f} < {ESS_MIN}")
-    if min_tail < ESS_MIN:
-        problems.append(f"min tail ESS {min_tail:.0f} < {ESS_MIN}")
-    if divergences:
-        problems.append(f"{divergences} divergent transition(s) after warm-up")
-    for k, ok in enumerate(agree):
+    problems = list(base.problems)
+    for k in range(breaks.sizes["break"]):
+        inside = np.all((chain_med[:, k] >= pooled_lo[k]) & (chain_med[:, k] <= pooled_hi[k]))
+        ok = bool(inside and rhat is not None and rhat[k] <= RHAT_MAX)
+        agree.append(ok)
+        medians.append([round(float(v), 3) for v in chain_med[:, k]])
         if not ok:
             problems.append(
                 f"chains disagree on break {k + 1} (chain medians {medians[k]}): "
                 "the break-date posterior may be multimodal"
             )
-    n_draws = int(posterior.sizes["chain"] * posterior.sizes["draw"])
-    return Diagnostics(max_rhat, min_bulk, min_tail, divergences, n_draws, agree, medians, problems)
+    return replace(base, chains_agree=agree, chain_break_medians=medians, problems=problems)
 
 
 # --------------------------------------------------------------------------------------

@@ -59,9 +59,10 @@ import numpy as np
 import pandas as pd
 
 from flopcast import figures
+from flopcast.diagnostics import ESS_MIN, RHAT_MAX
 from flopcast.error_groups import z_for_coverage
 from flopcast.exceptions import FitLoadError, FlopcastError
-from flopcast.fitting import CI_LEVEL, ESS_MIN, RHAT_MAX, Fit, decimal_year_to_date, stack_draws
+from flopcast.fitting import CI_LEVEL, Fit, decimal_year_to_date, stack_draws
 from flopcast.selection import top_n_at_publication
 from flopcast.spec import T_REF, ModelSpec
 from flopcast.units import PFS_DAY_FLOP

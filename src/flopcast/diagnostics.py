@@ -1,0 +1,124 @@
+"""Sampler health checks shared by every fitted model (compute trend, price-performance).
+
+Thresholds follow Vehtari et al. (2021): rank-normalised split R-hat at most 1.01 and bulk
+and tail ESS of at least 400 (100 per chain for four chains); any post-warm-up divergence
+is a problem. A single chain is a problem too, because R-hat cannot be computed from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+#: Largest acceptable R-hat.
+RHAT_MAX = 1.01
+#: Smallest acceptable bulk and tail effective sample size.
+ESS_MIN = 400
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Sampler health. ``ok`` is False when any check fails; ``problems`` says which.
+
+    ``chains_agree`` and ``chain_break_medians`` hold one entry per break date (empty for
+    models without breaks); ``subject`` and ``advice`` word the warning block.
+    """
+
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    divergences: int
+    n_draws: int
+    chains_agree: list[bool] = field(default_factory=list)
+    chain_break_medians: list[list[float]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    subject: str = ""
+    advice: str = "Try more tuning steps and draws."
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diagnostics as plain values."""
+        return {
+            "max_rhat": self.max_rhat,
+            "min_ess_bulk": self.min_ess_bulk,
+            "min_ess_tail": self.min_ess_tail,
+            "divergences": self.divergences,
+            "n_draws": self.n_draws,
+            "chains_agree": list(self.chains_agree),
+            "chain_break_medians": list(self.chain_break_medians),
+            "ok": self.ok,
+            "problems": list(self.problems),
+        }
+
+    def warning_block(self) -> str:
+        """A loud, multi-line warning when any check failed; empty when all passed."""
+        if self.ok:
+            return ""
+        bar = "!" * 78
+        heading = f"{self.subject} SAMPLING PROBLEMS" if self.subject else "SAMPLING PROBLEMS"
+        lines = [bar, f"{heading}: do not trust these numbers until they are fixed", bar]
+        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  {self.advice}", bar]
+        return "\n".join(lines)
+
+
+def sampler_diagnostics(
+    posterior: xr.Dataset,
+    sample_stats: xr.Dataset | None,
+    names: Sequence[str],
+    *,
+    subject: str = "",
+    advice: str = "Try more tuning steps and draws.",
+) -> Diagnostics:
+    """R-hat, bulk/tail ESS over the named variables (constant ones skipped), divergences.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> rng = np.random.default_rng(0)
+    >>> post = xr.Dataset({"a": (("chain", "draw"), rng.normal(size=(4, 1000)))})
+    >>> sampler_diagnostics(post, None, ["a"]).ok
+    True
+    """
+    used = [n for n in names if n in posterior and float(posterior[n].std()) > 0]
+    subset = posterior[used]
+    n_chains = posterior.sizes["chain"]
+    max_rhat = float(az.rhat(subset).to_array().max()) if n_chains > 1 else float("nan")
+    min_bulk = float(az.ess(subset, method="bulk").to_array().min())
+    min_tail = float(az.ess(subset, method="tail").to_array().min())
+    divergences = (
+        int(np.asarray(sample_stats["diverging"]).sum())
+        if sample_stats is not None and "diverging" in sample_stats
+        else 0
+    )
+    problems = []
+    if n_chains < 2:
+        problems.append("one chain only: R-hat cannot be computed")
+    elif max_rhat > RHAT_MAX:
+        problems.append(f"max R-hat {max_rhat:.3f} > {RHAT_MAX}")
+    if min_bulk < ESS_MIN:
+        problems.append(f"min bulk ESS {min_bulk:.0f} < {ESS_MIN}")
+    if min_tail < ESS_MIN:
+        problems.append(f"min tail ESS {min_tail:.0f} < {ESS_MIN}")
+    if divergences:
+        problems.append(f"{divergences} divergent transition(s) after warm-up")
+    n_draws = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    return Diagnostics(
+        max_rhat,
+        min_bulk,
+        min_tail,
+        divergences,
+        n_draws,
+        problems=problems,
+        subject=subject,
+        advice=advice,
+    )
