@@ -77,13 +77,23 @@ def test_no_measurement_error_spec_has_zero_width_errors():
 
 @pytest.fixture(scope="module")
 def simulated_backtest(standard_runs):
+    # The simulated world has no break after 2010, so future regime changes are off here;
+    # see the tests below for what they do.
     runs, _ = standard_runs
-    return backtest(runs, fast_spec(), cutoff=["2017-01-01", "2019-01-01"], keep_fits=True, seed=3)
+    return backtest(
+        runs,
+        fast_spec(),
+        cutoff=["2017-01-01", "2019-01-01"],
+        keep_fits=True,
+        seed=3,
+        regime_changes="off",
+    )
 
 
 def test_backtest_on_simulated_data_gives_nominal_coverage(simulated_backtest):
     table = simulated_backtest.table()
     assert len(table) == 2
+    assert not table["regime_changes"].any()
     for row in table.itertuples():
         # 50-70 later runs sharing one trend error (a binomial sd of 0.04 for the 90%
         # interval and 0.06 for the 50% one, more with the shared error): Monte Carlo
@@ -106,6 +116,7 @@ def test_backtest_table_has_one_row_per_cutoff_with_every_score(simulated_backte
         "frontier_cover90",
         "median_abs_error_dex",
         "mean_log_pred_density",
+        "median_pit",
         "measurement_error",
     ):
         assert column in table.columns
@@ -113,6 +124,20 @@ def test_backtest_table_has_one_row_per_cutoff_with_every_score(simulated_backte
     assert (table["frontier_n"] > 0).all()
     # Later cutoff: more training runs, fewer test runs.
     assert table["n_train"].is_monotonic_increasing
+
+
+def test_regime_changes_widen_the_intervals_of_a_world_without_new_breaks(
+    standard_runs, simulated_backtest
+):
+    runs, _ = standard_runs
+    on = backtest(runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="on")
+    row_on, row_off = on.table().iloc[0], simulated_backtest.table().iloc[0]
+    assert row_on["regime_changes"]
+    # Same fit (same seed), wider predictive intervals, so coverage can only grow ...
+    assert row_on["median_pi90_width_dex"] > row_off["median_pi90_width_dex"]
+    assert row_on["cover90"] >= row_off["cover90"]
+    # ... while the median prediction stays put (slope changes are symmetric in log).
+    assert row_on["median_pit"] == pytest.approx(row_off["median_pit"], abs=0.08)
 
 
 def test_later_cutoffs_reuse_the_compiled_model(simulated_backtest):
@@ -173,3 +198,41 @@ def test_pooled_coverage_over_independent_simulated_data_sets_is_nominal():
     # tolerance about 3 sd plus the shared trend error within each data set.
     assert 0.86 <= inside90 / total <= 0.95, f"pooled cover90 {inside90 / total:.3f}"
     assert 0.43 <= inside50 / total <= 0.60, f"pooled cover50 {inside50 / total:.3f}"
+
+
+@pytest.mark.slow
+def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
+    """Worlds whose trend breaks after the cutoff as the regime-change model assumes.
+
+    In each world the trend gets one path of breaks after 2012 drawn from the model the
+    forecast uses (rate ~ Gamma(3.5, 35 years), slope x exp(Normal(0, 0.6)) per break, at
+    most 1.06 dex/year). With the cutoff in 2017 the fit cannot place a break after 2012
+    (its break prior ends min_era_years = 5 before the last run), so breaks in 2012-2017
+    are in the training data but undetected, as the forecast's regime model assumes; the
+    forecast, told the same change size, should then cover its share of the later runs.
+    """
+    from conftest import STANDARD_TRUTH
+    from flopcast.error_groups import decimal_year
+    from flopcast.forecasting import RegimeChanges, RegimePaths
+    from flopcast.simulate import simulate_runs
+
+    spec = fast_spec(forecast={"regime_slope_log_sd": 0.6})
+    truth_model = RegimeChanges(True, "on", 2012.0, 3.5, 35.0, 0.6, 0.0, "truth", max_slope=1.06)
+    rng = np.random.default_rng(2017)
+    per_world, breaks = [], 0
+    for k in range(24):
+        runs, _ = simulate_runs(400, STANDARD_TRUTH, seed=200 + k)
+        path = RegimePaths.simulate(truth_model, np.array([STANDARD_TRUTH.slopes[-1]]), 2026.0, rng)
+        breaks += int(path.n_breaks[0] > 0)
+        years = np.asarray(decimal_year(runs["date"]), dtype=float)
+        runs["compute_flop"] = runs["compute_flop"] * 10.0 ** path.offset(years)[0]
+        result = backtest(runs, spec, cutoff="2017-01-01", seed=3, regime_changes="on")
+        per_world.append(result.scores["in90"].mean())
+    per_world = np.array(per_world)
+    # Worlds share nothing, so the mean over 24 worlds has the between-world sd / sqrt(24).
+    se = per_world.std(ddof=1) / np.sqrt(len(per_world))
+    print(f"cover90 per world {np.round(per_world, 2)}, mean {per_world.mean():.3f} se {se:.3f}")
+    assert 0 < breaks < 24  # some worlds broke after 2012, some did not
+    assert abs(per_world.mean() - 0.9) < max(3 * se, 0.03), (
+        f"mean cover90 {per_world.mean():.3f} (se {se:.3f}) over 24 worlds"
+    )

@@ -18,10 +18,10 @@ import xarray as xr
 from scipy import stats
 
 from conftest import STANDARD_TRUTH, fast_spec
-from flopcast.exceptions import FlopcastError
+from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.fitting import Fit, _runs_to_dataset, prepare_runs
 from flopcast.forecasting import (
-    SLOPE_CHANGE_FLOOR,
+    SLOPE_LOG_CHANGE_FLOOR,
     RegimeChanges,
     RegimePaths,
     crossing_dates,
@@ -284,15 +284,39 @@ def test_cost_intervals_carry_the_utilization_prior(line_fit):
 # Future regime changes
 
 
-def test_regime_change_rate_and_size_come_from_the_fit(standard_fit):
+def test_regime_change_rate_comes_from_the_spec_and_size_from_the_fit(standard_fit):
     model = regime_changes_for(standard_fit, 2035.0, "on")
-    years = standard_fit.runs["year"]
-    assert model.rate_shape == 0.5 + 1  # Jeffreys prior plus one fitted break
-    assert model.rate_rate == pytest.approx(years.max() - years.min())
-    slopes = standard_fit.posterior["slopes"].values.reshape(-1, 2)
-    rms = np.sqrt(np.mean((slopes[:, 1] - slopes[:, 0]) ** 2))
-    assert model.slope_change_sd == pytest.approx(max(rms, SLOPE_CHANGE_FLOOR))
-    assert model.start == pytest.approx(years.max())
+    # Default prior record: 3 breaks in 35 data-rich years, Jeffreys prior on the rate.
+    assert (model.rate_shape, model.rate_rate) == (3.5, 35.0)
+    assert model.rate_mean == pytest.approx(0.1)
+    # Size: RMS of ln(slope ratio) over the draws, by hand; the simulated truth is
+    # 0.15 -> 0.6 dex/year, ln 4 = 1.39.
+    slopes = np.maximum(standard_fit.posterior["slopes"].values.reshape(-1, 2), 0.01)
+    rms = np.sqrt(np.mean(np.log(slopes[:, 1] / slopes[:, 0]) ** 2))
+    assert model.slope_log_sd == pytest.approx(max(rms, SLOPE_LOG_CHANGE_FLOOR))
+    assert model.slope_log_sd == pytest.approx(np.log(4.0), abs=0.2)
+    assert model.max_slope == 1.06
+    assert model.start == pytest.approx(standard_fit.runs["year"].max())
+    assert "Gamma(3.5, 35 years)" in model.describe()
+
+
+def test_regime_change_settings_follow_the_spec_and_the_arguments(standard_fit):
+    spec = standard_fit.spec.with_overrides(
+        {
+            "forecast.regime_breaks_seen": 2,
+            "forecast.regime_years_seen": 29,
+            "forecast.regime_slope_log_sd": 0.7,
+        }
+    )
+    refit = Fit(spec, standard_fit.runs, standard_fit.idata, standard_fit.provenance)
+    model = regime_changes_for(refit, 2035.0, "on")
+    assert (model.rate_shape, model.rate_rate, model.slope_log_sd) == (2.5, 29.0, 0.7)
+    given = regime_changes_for(refit, 2035.0, "on", rate=0.2, slope_log_sd=0.3)
+    assert (given.rate_mean, given.slope_log_sd) == (0.2, 0.3)
+    with pytest.raises(FlopcastError, match="slope_log_sd"):
+        regime_changes_for(refit, 2035.0, "on", slope_log_sd=-1.0)
+    with pytest.raises(SpecError, match="regime_years_seen"):
+        standard_fit.spec.with_overrides({"forecast.regime_years_seen": 0})
 
 
 def test_auto_regime_changes_are_on_only_beyond_three_years(line_fit):
@@ -303,16 +327,56 @@ def test_auto_regime_changes_are_on_only_beyond_three_years(line_fit):
         regime_changes_for(line_fit, last + 4.0, "sometimes")
 
 
-def test_simulated_breaks_start_after_the_data_and_keep_slopes_nonnegative():
-    model = RegimeChanges(True, "on", 2025.0, 3.0, 10.0, 1.0, 0.0, "test")
+def test_simulated_breaks_start_after_the_data_and_scale_the_slope():
+    model = RegimeChanges(True, "on", 2025.0, 3.0, 10.0, 0.8, 0.0, "test")
     paths = RegimePaths.simulate(model, np.full(3000, 0.5), 2060.0, np.random.default_rng(1))
     assert np.all(paths.times[np.isfinite(paths.times)] > 2025.0)
     assert np.all(paths.offset(np.array([2025.0])) == 0.0)
-    # Cumulative slope = 0.5 + sum of changes never drops below zero.
-    final_slope = 0.5 + paths.slope_changes.sum(axis=1)
-    assert final_slope.min() >= -1e-12
     # Mean number of breaks over 35 years: rate Gamma(3, 10) has mean 0.3 -> 10.5 breaks.
     assert paths.n_breaks.mean() == pytest.approx(10.5, rel=0.1)
+    # Each break multiplies the slope by exp(Normal(0, 0.8)): after the first break the
+    # log slope ratio has sd 0.8 and mean 0, and every slope stays positive.
+    first = paths.n_breaks >= 1
+    ratio = np.log((0.5 + paths.slope_changes[first, 0]) / 0.5)
+    assert ratio.std() == pytest.approx(0.8, rel=0.06)
+    assert abs(ratio.mean()) < 0.05
+    final_slope = 0.5 + paths.slope_changes.sum(axis=1)
+    assert final_slope.min() > 0
+
+
+def test_breaks_in_the_undetectable_window_act_from_the_last_run():
+    # Rate 0.2/year: over a 5-year window before the last run, P(at least one break) =
+    # 1 - exp(-1) = 0.632; those breaks are moved to the last run, later ones stay later.
+    model = RegimeChanges(
+        True, "on", 2025.0, 1.0, 1.0, 0.5, 0.0, "test", fixed_rate=0.2, lookback=5.0
+    )
+    paths = RegimePaths.simulate(model, np.full(20000, 0.5), 2040.0, np.random.default_rng(3))
+    at_start = (paths.times == 2025.0).any(axis=1)
+    assert at_start.mean() == pytest.approx(1 - np.exp(-1.0), abs=0.015)
+    assert np.all(paths.times[np.isfinite(paths.times)] >= 2025.0)
+    assert np.all(paths.offset(np.array([2025.0])) == 0.0)  # the level at the last run holds
+    assert "undetectable in the fit's last 5 years" in model.describe()
+
+
+def test_the_undetectable_window_is_the_end_of_the_break_prior(standard_fit):
+    assert regime_changes_for(standard_fit, 2035.0, "on").lookback == 5.0
+    last = standard_fit.runs["year"].max()
+    spec = standard_fit.spec.with_overrides({"priors.break_max": 2015.0})
+    early = Fit(spec, standard_fit.runs, standard_fit.idata, standard_fit.provenance)
+    assert regime_changes_for(early, 2035.0, "on").lookback == pytest.approx(last - 2015.0)
+
+
+def test_future_breaks_never_raise_the_slope_above_the_cap():
+    capped = RegimeChanges(True, "on", 2025.0, 3.0, 10.0, 1.5, 0.0, "test", max_slope=1.0)
+    slopes = np.r_[np.full(2000, 0.5), np.full(2000, 1.4)]
+    paths = RegimePaths.simulate(capped, slopes, 2060.0, np.random.default_rng(2))
+    running = slopes[:, None] + np.cumsum(paths.slope_changes, axis=1)
+    low, high = running[:2000], running[2000:]
+    assert low.max() == pytest.approx(1.0)  # reached, never passed
+    assert (low == 1.0).any()
+    # A slope already above the cap is not raised, but can fall.
+    assert high.max() == pytest.approx(1.4) and high.min() < 1.0
+    assert "up to 1 dex/year (doubling 3.6 months)" in capped.describe()
 
 
 def test_regime_changes_widen_long_range_intervals_and_are_stated(line_fit):
@@ -373,7 +437,10 @@ def to_decimal_year_array(dates) -> np.ndarray:
 
 
 def test_table_has_the_documented_columns_and_ordered_intervals(line_fit):
-    fc = forecast(line_fit, cost=FixedPricePerformance(), regime_changes="on")
+    # Regime changes off: with them the trend is a mixture (paths with and without a new
+    # break), and adding independent scatter to a mixture can lower its 95th percentile, so
+    # ci90_high <= pi90_high is not guaranteed in the far tail.
+    fc = forecast(line_fit, cost=FixedPricePerformance(), regime_changes="off")
     table = fc.table()
     assert list(table.columns) == [
         "date",

@@ -16,6 +16,9 @@ the spec infers one). Scores per cutoff:
   log10 units;
 * ``mean_log_pred_density``: mean over later runs of the log predictive density of the
   published log10 compute (nats; higher is better; comparable between fits of the same runs).
+* ``median_pit``: median over later runs of the predictive CDF at the published value
+  (nominal 0.5): above 0.5 the later runs came out larger than predicted, below smaller; it
+  says which way a coverage shortfall points.
 
 Coverage is judged from each run's probability integral transform (the predictive CDF at
 the published value, from 4 predictive draws per posterior draw): a run is inside the 90%
@@ -262,7 +265,8 @@ class BacktestResult:
         pandas.DataFrame
             ``cutoff``, ``n_train``, ``n_test``, ``cover50``, ``cover90``, ``frontier_n``,
             ``frontier_cover50``, ``frontier_cover90``, ``median_abs_error_dex``,
-            ``mean_log_pred_density``, ``median_pi90_width_dex``, ``last_test_year``,
+            ``mean_log_pred_density``, ``median_pit``, ``median_pi90_width_dex``,
+            ``last_test_year``,
             ``regime_changes``, ``measurement_error``, ``fit_ok``.
 
         Examples
@@ -295,17 +299,20 @@ class BacktestResult:
             f"flopcast Backtest: spec {self.spec.name!r}, measurement-error model "
             f"{'ON' if self.measurement_error else 'OFF (errors of zero width)'}",
             "coverage = share of runs published after the cutoff inside the central 50% / 90% "
-            "predictive interval of their published value (nominal 0.50 / 0.90)",
+            "predictive interval of their published value (nominal 0.50 / 0.90); PIT = "
+            "median predictive CDF at the published value (0.5: unbiased; above: later runs "
+            "larger than predicted)",
             f"  {'cutoff':<10} {'train':>5} {'test':>5} {'cov50':>6} {'cov90':>6} "
             f"{'front':>5} {'fcov50':>6} {'fcov90':>6} {'MAE dex':>7} {'mean LPD':>8} "
-            f"{'PI90 dex':>8}  regime",
+            f"{'PIT':>5} {'PI90 dex':>8}  regime",
         ]
         for r in self.summary.itertuples():
             lines.append(
                 f"  {r.cutoff.date()!s:<10} {r.n_train:>5} {r.n_test:>5} {r.cover50:>6.3f} "
                 f"{r.cover90:>6.3f} {r.frontier_n:>5} {_f(r.frontier_cover50):>6} "
                 f"{_f(r.frontier_cover90):>6} {r.median_abs_error_dex:>7.3f} "
-                f"{r.mean_log_pred_density:>8.3f} {r.median_pi90_width_dex:>8.2f}  "
+                f"{r.mean_log_pred_density:>8.3f} {r.median_pit:>5.2f} "
+                f"{r.median_pi90_width_dex:>8.2f}  "
                 f"{'on' if r.regime_changes else 'off'}"
             )
         bad = self.summary.loc[~self.summary["fit_ok"], "cutoff"]
@@ -527,6 +534,7 @@ def _score_cutoff(
         "frontier_cover90": float(f90),
         "median_abs_error_dex": float(scores["abs_error_dex"].median()),
         "mean_log_pred_density": float(scores["log_pred_density"].mean()),
+        "median_pit": float(scores["pit"].median()),
         "median_pi90_width_dex": float(width),
         "last_test_year": float(years.max()),
         "regime_changes": regime.enabled,

@@ -233,6 +233,19 @@ class ForecastSpec(_Strict):
     horizon: dt.date = dt.date(2030, 12, 31)
     thresholds_flop: list[float] = Field(default_factory=lambda: [1e25, 1e26, 1e27, 1e28, 1e29])
     thresholds_usd: list[float] = Field(default_factory=lambda: [1e8, 1e9, 1e10, 1e11])
+    #: Future regime changes (:class:`flopcast.forecasting.RegimeChanges`): new breaks arrive
+    #: at a rate per year distributed ``Gamma(0.5 + regime_breaks_seen, regime_years_seen)``,
+    #: the Jeffreys posterior after ``regime_breaks_seen`` breaks in ``regime_years_seen``
+    #: years. Default: 3 breaks (near 1995, 2010 and 2018) in the 35 data-rich years
+    #: 1990-2025, a mean of 0.1 per year (90%: 0.035-0.19).
+    regime_breaks_seen: float = Field(3.0, ge=0.0, le=100.0)
+    regime_years_seen: float = Field(35.0, gt=0.0, le=500.0)
+    #: Standard deviation of ``ln(new slope / old slope)`` at a future break; unset: the
+    #: root-mean-square of the fit's own log slope ratios (at least ln 1.5).
+    regime_slope_log_sd: float | None = Field(None, ge=0.0, le=5.0)
+    #: A future break never raises the slope above this (log10 FLOP per year). Default 1.06:
+    #: a doubling every 3.4 months, the fastest era on record (Amodei & Hernandez 2018).
+    regime_max_slope: float = Field(1.06, gt=0.0, le=10.0)
 
 
 class ModelSpec(_Strict):
