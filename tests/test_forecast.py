@@ -388,6 +388,7 @@ def test_regime_changes_widen_long_range_intervals_and_are_stated(line_fit):
         > 10 * last_off["ci90_high"] / last_off["ci90_low"]
     )
     assert "regime changes ON" in repr(on) and "regime changes OFF" in repr(off)
+    assert "slope continues unchanged" in repr(off)
     assert on.to_json_dict()["regime_changes"]["enabled"] is True
     assert "regime_changes" in on.table().attrs
 

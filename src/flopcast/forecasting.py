@@ -440,6 +440,11 @@ class RegimeChanges:
             model += f" up to {self.max_slope:g} dex/year (doubling {doubling:.1f} months)"
         if self.jump_sd > 0:
             model += f", level jumps Normal(0, {self.jump_sd:.2f} dex)"
+        if not self.enabled:
+            return (
+                f"future regime changes {state} ({self.reason}): the last fitted era's slope "
+                f"continues unchanged (when on: {model})"
+            )
         return f"future regime changes {state} ({self.reason}): {model}"
 
     def to_dict(self) -> dict[str, Any]:

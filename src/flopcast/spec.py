@@ -237,7 +237,7 @@ class ForecastSpec(_Strict):
     #: at a rate per year distributed ``Gamma(0.5 + regime_breaks_seen, regime_years_seen)``,
     #: the Jeffreys posterior after ``regime_breaks_seen`` breaks in ``regime_years_seen``
     #: years. Default: 3 breaks (near 1995, 2010 and 2018) in the 35 data-rich years
-    #: 1990-2025, a mean of 0.1 per year (90%: 0.035-0.19).
+    #: 1990-2025, a mean of 0.1 per year (90%: 0.031-0.20).
     regime_breaks_seen: float = Field(3.0, ge=0.0, le=100.0)
     regime_years_seen: float = Field(35.0, gt=0.0, le=500.0)
     #: Standard deviation of ``ln(new slope / old slope)`` at a future break; unset: the
