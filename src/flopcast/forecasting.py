@@ -103,6 +103,7 @@ __all__ = [
     "frontier_share",
     "regime_changes_for",
     "to_decimal_year",
+    "undetectable_years",
 ]
 
 #: Credible and predictive level of every interval.
@@ -573,7 +574,7 @@ def fitted_slope_log_sd(fit: Fit) -> float:
     Examples
     --------
     >>> fitted_slope_log_sd(fit)        # doctest: +SKIP
-    0.99
+    1.18
     """
     if fit.spec.model.breaks == 0:
         return SLOPE_LOG_CHANGE_FLOOR
