@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from flopcast.cli.options import cost_option, regime_options
+from flopcast.cli.options import cost_option, data_option, regime_options, spec_option
 from flopcast.exceptions import FlopcastError
 
 
@@ -19,18 +19,8 @@ from flopcast.exceptions import FlopcastError
     type=click.Path(dir_okay=False, path_type=Path),
     help="A saved fit (.nc from 'flopcast fit --out'). Without it, fit --spec first.",
 )
-@click.option(
-    "--spec",
-    "spec_path",
-    default=None,
-    help="Spec file or shipped spec name to fit first (default: two_eras).",
-)
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Runs file to fit (with --spec); default: the spec's data source.",
-)
+@spec_option(None, "Spec file or shipped spec name to fit first (default: two_eras).")
+@data_option("Runs file to fit (with --spec); default: the spec's data source.", exists=False)
 @click.option(
     "--until",
     default=None,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.options import data_option
 from flopcast.exceptions import FlopcastError
 
 
@@ -28,11 +29,9 @@ def default_out(study_name: str) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder [default: reports/<study name>].",
 )
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Runs file for every variant (Epoch export or canonical CSV); default: each spec's.",
+@data_option(
+    "Runs file for every variant (Epoch export or canonical CSV); default: each spec's.",
+    exists=False,
 )
 @click.option(
     "--processes",
