@@ -13,7 +13,7 @@ Writes, into ``data/`` by default:
 * ``snapshot.json``: provenance (source file, its sha256, snapshot date, counts).
 
 The script is deliberately thin: it uses the same importer as the package
-(:func:`flopcast.io.read_runs`), so the bundled data and a user's re-import of the same export
+(:func:`flopcast.runs.read_runs`), so the bundled data and a user's re-import of the same export
 agree. The future-date check uses the snapshot's own date (its latest "Last modified"), not the
 wall clock, so rebuilding gives byte-identical files on any day.
 """
@@ -30,10 +30,10 @@ REPO = HERE.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "epoch" / "all_ml_systems.csv"
 
 try:  # an installed flopcast, or a source tree on sys.path
-    from flopcast import io as fio
+    from flopcast import runs as fio
 except ModuleNotFoundError:  # running from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
-    from flopcast import io as fio
+    from flopcast import runs as fio
 
 import pandas as pd  # noqa: E402  (after the path fallback above, like flopcast)
 

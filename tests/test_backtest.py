@@ -212,7 +212,7 @@ def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
     forecast, told the same change size, should then cover its share of the later runs.
     """
     from conftest import STANDARD_TRUTH
-    from flopcast.error_groups import decimal_year
+    from flopcast.dates import decimal_year
     from flopcast.forecasting import RegimeChanges, RegimePaths
     from flopcast.simulate import simulate_runs
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from flopcast import io as fio
+from flopcast import runs as fio
 from flopcast.cli import main
 
 GOOD = "system,date,compute_flop\nAlpha,2020-01-01,1e21\nBeta,2021-06-15,3.5e22\n"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import FAST_SAMPLER, STANDARD_TRUTH
 from flopcast.cli import main
-from flopcast.io import write_runs
+from flopcast.runs import write_runs
 from flopcast.simulate import simulate_runs
 from test_forecast import hand_fit, line_runs
 

@@ -17,7 +17,9 @@ import math
 
 import pytest
 
-from flopcast.estimate import (
+from flopcast.exceptions import FlopcastError
+from flopcast.hardware import AcceleratorNotFoundError, PrecisionUnavailableError
+from flopcast.hardware.estimate import (
     ComputeEstimate,
     EstimateInputError,
     default_utilization,
@@ -25,8 +27,6 @@ from flopcast.estimate import (
     from_hardware,
     from_operations,
 )
-from flopcast.exceptions import FlopcastError
-from flopcast.hardware import AcceleratorNotFoundError, PrecisionUnavailableError
 from flopcast.units import PFS_DAY_FLOP
 
 #: Floating-point products of a handful of exact decimal inputs.

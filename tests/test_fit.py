@@ -222,7 +222,7 @@ def test_pymc_backend_gives_the_same_answer_as_nutpie(small_runs):
 
 
 def test_the_summary_names_the_file_the_runs_came_from(small_runs, tmp_path):
-    from flopcast.io import read_runs
+    from flopcast.runs import read_runs
 
     runs, _ = small_runs
     path = tmp_path / "my_runs.csv"

@@ -428,7 +428,7 @@ def test_future_simulated_runs_fall_in_the_predictive_interval_at_the_nominal_ra
 
 
 def to_decimal_year_array(dates) -> np.ndarray:
-    from flopcast.error_groups import decimal_year
+    from flopcast.dates import decimal_year
 
     return decimal_year(pd.to_datetime(dates))
 

@@ -1,4 +1,4 @@
-"""Loading and validating run tables: flopcast.io.
+"""Loading and validating run tables: flopcast.runs.
 
 Every bad-input test checks that the message or the problem table names the file, the row
 (1-based line number, header = 1) and the column, so a user can find the cell.
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flopcast import io as fio
+from flopcast import runs as fio
 from flopcast.exceptions import DataValidationError, FlopcastError
-from flopcast.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
+from flopcast.runs.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
 
 REPO = Path(__file__).resolve().parents[1]
 SNAPSHOT = REPO.parent / "shared" / "data" / "epoch" / "all_ml_systems.csv"
@@ -822,8 +822,8 @@ def test_the_bundled_data_loads_from_an_installed_wheel_outside_the_checkout(tmp
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     code = (
-        "import flopcast, flopcast.io; "
-        "print(flopcast.__file__); print(len(flopcast.io.load_runs().runs))"
+        "import flopcast, flopcast.runs; "
+        "print(flopcast.__file__); print(len(flopcast.runs.load_runs().runs))"
     )
     loaded = subprocess.run(
         [str(python), "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,

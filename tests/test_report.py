@@ -27,7 +27,6 @@ from flopcast.cli import main
 from flopcast.cli.report import default_out
 from flopcast.fitting import Fit, fit, load_fit
 from flopcast.forecasting import Forecast, forecast
-from flopcast.io import RunTable, read_runs, write_runs
 from flopcast.report import (
     REPORT_VERSION,
     SECTION_TITLES,
@@ -40,6 +39,7 @@ from flopcast.report import (
     spec_to_toml,
     write_report,
 )
+from flopcast.runs import RunTable, read_runs, write_runs
 from flopcast.simulate import simulate_runs
 from flopcast.spec import ModelSpec, load_spec
 

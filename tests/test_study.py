@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from flopcast.cli import main
 from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.fitting import Fit
-from flopcast.io import write_runs
+from flopcast.runs import write_runs
 from flopcast.simulate import Truth, simulate_runs
 from flopcast.study import (
     BASE_LABEL,

@@ -8,7 +8,8 @@ import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
-from flopcast.fitting import decimal_year_to_date, latent_posterior
+from flopcast.dates import decimal_year_to_date
+from flopcast.fitting import latent_posterior
 from flopcast.trend import (
     JUMP_WIDTH_YEARS,
     KINK_WIDTH_YEARS,

@@ -14,21 +14,17 @@ Examples
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("flopcast")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from flopcast._version import __version__
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
-    "load_runs": "flopcast.io",
-    "read_runs": "flopcast.io",
-    "RunTable": "flopcast.io",
-    "ErrorModel": "flopcast.error_groups",
-    "assign_error_groups": "flopcast.error_groups",
+    "load_runs": "flopcast.runs",
+    "read_runs": "flopcast.runs",
+    "RunTable": "flopcast.runs",
+    "ErrorModel": "flopcast.runs.error_groups",
+    "assign_error_groups": "flopcast.runs.error_groups",
     "ModelSpec": "flopcast.spec",
     "load_spec": "flopcast.spec",
     "fit": "flopcast.fitting",
@@ -41,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "BacktestResult": "flopcast.backtesting",
     "write_report": "flopcast.report",
     "FlopcastError": "flopcast.exceptions",
+    "clear_caches": "flopcast.caches",
 }
 
 __all__ = ["__version__", *_EXPORTS]

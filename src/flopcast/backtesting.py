@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from flopcast.display import jsonable
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
@@ -56,9 +55,10 @@ from flopcast.forecasting import (
     regime_changes_for,
     to_decimal_year,
 )
+from flopcast.formatting import jsonable
 from flopcast.model import ERROR_GROUPS
-from flopcast.schema import CONFIDENCES, METHODS
-from flopcast.selection import top_n_at_publication
+from flopcast.runs.schema import CONFIDENCES, METHODS
+from flopcast.runs.selection import top_n_at_publication
 from flopcast.spec import ModelSpec, load_spec
 
 __all__ = ["BacktestResult", "backtest", "no_measurement_error", "score_predictions"]

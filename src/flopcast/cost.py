@@ -52,7 +52,6 @@ reasons that also apply), never dropped silently:
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 import time
@@ -65,16 +64,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from flopcast.bundled import bundled_data_path
+from flopcast.caches import CacheDict, cached
+from flopcast.dates import decimal_year
 from flopcast.diagnostics import Diagnostics, sampler_diagnostics
-from flopcast.display import jsonable, summary_html, summary_text
-from flopcast.exceptions import FlopcastError
+from flopcast.display import summary_html, summary_text
+from flopcast.exceptions import FlopcastError, PricePerformanceSamplingWarning
+from flopcast.formatting import jsonable
 from flopcast.hardware import (
     AUTO_PRECISION_ORDER,
     PRECISION_COLUMNS,
     _normalize_precision,
     load_accelerators,
 )
+from flopcast.intervals import CI_LEVEL
+from flopcast.runs.bundled import bundled_data_path
 from flopcast.units import LOG10_2, SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
@@ -111,8 +114,6 @@ ML_TYPES: tuple[str, ...] = ("GPU", "TPU")
 MAX_DAYS_BEFORE_RELEASE: int = 365
 #: Seconds in a year of 365.25 days.
 SECONDS_PER_YEAR: float = 365.25 * SECONDS_PER_DAY
-#: Credible level of every interval in summaries.
-CI_LEVEL: float = 0.9
 
 #: Source ``kind`` of the price quotes each table kind uses.
 _SOURCE_KIND: dict[str, str] = {"cloud": "cloud_on_demand", "purchase": "purchase"}
@@ -120,15 +121,11 @@ _PRICE_UNIT: dict[str, str] = {"cloud": "USD per chip-hour", "purchase": "USD pe
 LIKELIHOODS: tuple[str, ...] = ("student_t", "normal")
 
 
-class PricePerformanceSamplingWarning(UserWarning):
-    """The price-performance sampler failed a convergence check: do not trust the numbers."""
-
-
 # --------------------------------------------------------------------------------------
 # Price index and constant dollars
 
 
-@functools.lru_cache(maxsize=1)
+@cached("cost.price_index")
 def _price_index() -> pd.Series:
     frame = pd.read_csv(bundled_data_path("price_index.csv"), encoding="utf-8")
     months = pd.to_datetime(frame["date"], format="%Y-%m-%d")
@@ -242,7 +239,7 @@ class PricePerformanceTable(NamedTuple):
     excluded: pd.DataFrame
 
 
-@functools.lru_cache(maxsize=1)
+@cached("cost.prices")
 def _prices() -> pd.DataFrame:
     frame = pd.read_csv(
         bundled_data_path("hardware_prices.csv"),
@@ -253,14 +250,6 @@ def _prices() -> pd.DataFrame:
     frame["usd"] = pd.to_numeric(frame["usd"], errors="coerce")
     frame["is_estimate"] = frame["is_estimate"].astype(str).str.casefold().eq("true")
     return frame
-
-
-def _decimal_year(dates: pd.Series) -> np.ndarray:
-    d = pd.DatetimeIndex(dates)
-    year = d.year.to_numpy()
-    start = pd.to_datetime({"year": year, "month": 1, "day": 1}).to_numpy()
-    end = pd.to_datetime({"year": year + 1, "month": 1, "day": 1}).to_numpy()
-    return year + ((d.to_numpy() - start) / (end - start)).astype(float)
 
 
 def _peak_columns(chips: pd.DataFrame, precision: str) -> tuple[pd.Series, pd.Series]:
@@ -431,7 +420,7 @@ def price_performance_table(
     excluded = excluded.reset_index(drop=True)
 
     used = merged.loc[~has_reason].copy()
-    used["year"] = _decimal_year(used["date"])
+    used["year"] = decimal_year(used["date"])
     used["usd_constant"] = used["usd_nominal"] * base / used["price_index"]
     if kind == "cloud":
         flop_per_unit = used["peak_flops"] * SECONDS_PER_HOUR
@@ -564,7 +553,7 @@ def build_price_performance_model(
     return model
 
 
-_COMPILED: dict[tuple, Any] = {}
+_COMPILED: dict[tuple, Any] = CacheDict("cost.compiled_models")
 
 
 def clear_price_performance_cache() -> None:
@@ -800,7 +789,8 @@ class PricePerformanceFit:
         >>> import json
         >>> json.dumps(fit_price_performance("cloud", seed=1).to_dict())  # doctest: +SKIP
         """
-        from flopcast import __version__, provenance
+        from flopcast import provenance
+        from flopcast._version import __version__
 
         summary = self.summary()
         quantities = {
@@ -1067,9 +1057,9 @@ class UtilizationPrior:
 
 
 def _load_cost_runs() -> pd.DataFrame:
-    """The bundled runs (flopcast.io.load_runs if available, else data/runs.csv)."""
+    """The bundled runs (flopcast.runs.load_runs if available, else data/runs.csv)."""
     try:
-        from flopcast.io import load_runs
+        from flopcast.runs import load_runs
     except ImportError:
         load_runs = None
     if load_runs is not None:
@@ -1323,7 +1313,7 @@ def cross_check_costs(
     ----------
     runs : RunTable or DataFrame, optional
         Runs with ``system``, ``date``, ``compute_flop`` and ``cost_usd``; the bundled runs
-        (``flopcast.io.load_runs``, or ``data/runs.csv``) if omitted.
+        (``flopcast.runs.load_runs``, or ``data/runs.csv``) if omitted.
     pp_fit : PricePerformanceFit or log10 FLOP per dollar
         The price-performance trend (required). Its base year should be 2023 to match the
         recorded costs; another base year gives a warning.
@@ -1378,7 +1368,7 @@ def cross_check_costs(
         usable &= compute >= min_compute_flop
     selected = frame.loc[usable, ["system"]].copy()
     selected["date"] = dates[usable]
-    selected["year"] = _decimal_year(selected["date"]) if len(selected) else []
+    selected["year"] = decimal_year(selected["date"]) if len(selected) else []
     selected["compute_flop"] = compute[usable]
     selected["cost_usd"] = cost[usable]
     selected = selected.reset_index(drop=True)

@@ -1,4 +1,8 @@
-"""Domain exceptions: every user-facing failure is one of these, never a bare ``Exception``."""
+"""Every exception and warning class flopcast defines, in one place.
+
+Every user-facing failure is a :class:`FlopcastError` (never a bare ``Exception``); the CLI
+turns each into a one-line message and an exit code (see :mod:`flopcast.cli.errors`).
+"""
 
 from __future__ import annotations
 
@@ -25,3 +29,28 @@ class SpecError(FlopcastError):
 
 class FitLoadError(FlopcastError):
     """A saved fit could not be loaded (not a flopcast fit, wrong version, corrupt)."""
+
+
+class AcceleratorNotFoundError(FlopcastError, LookupError):
+    """No accelerator, or more than one, matches the name asked for.
+
+    ``query`` is the name as given and ``candidates`` the table names offered instead
+    (the ambiguous matches, or the closest names when nothing matched).
+    """
+
+    def __init__(self, message: str, query: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.query = query
+        self.candidates = candidates
+
+
+class PrecisionUnavailableError(FlopcastError, ValueError):
+    """The precision asked for is unknown, or the table has no peak rate for it on that chip."""
+
+
+class EstimateInputError(FlopcastError, ValueError):
+    """An input to an estimate is missing, not a number, out of range or inconsistent."""
+
+
+class PricePerformanceSamplingWarning(UserWarning):
+    """The price-performance sampler failed a convergence check: do not trust the numbers."""

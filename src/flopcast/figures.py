@@ -40,9 +40,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from flopcast.dates import decimal_year_to_date
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import CI_LEVEL, Fit, decimal_year_to_date, stack_draws
-from flopcast.selection import top_n_at_publication
+from flopcast.fitting import Fit, stack_draws
+from flopcast.intervals import CI_LEVEL
+from flopcast.runs.selection import top_n_at_publication
 from flopcast.units import PFS_DAY_FLOP
 
 if TYPE_CHECKING:
@@ -207,7 +209,7 @@ def _runs_scatter(ax: Axes, runs: pd.DataFrame, *, size: float = 22.0) -> None:
 def _with_year(runs: pd.DataFrame) -> pd.DataFrame:
     if "year" in runs.columns:
         return runs
-    from flopcast.error_groups import decimal_year
+    from flopcast.dates import decimal_year
 
     return runs.assign(year=decimal_year(pd.to_datetime(runs["date"])))
 
@@ -505,7 +507,7 @@ def frontier_chart(
         band are drawn instead.
     n : int, default 10
         Frontier rule: top ``n`` by compute when published
-        (:func:`flopcast.selection.top_n_at_publication`).
+        (:func:`flopcast.runs.selection.top_n_at_publication`).
     runs : pandas.DataFrame, optional
         Runs to draw (default: the fit's runs).
 

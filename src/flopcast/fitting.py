@@ -25,10 +25,13 @@ import pandas as pd
 import xarray as xr
 
 from flopcast import provenance
+from flopcast.caches import CacheDict
+from flopcast.dates import decimal_year
 from flopcast.diagnostics import RHAT_MAX, Diagnostics, sampler_diagnostics
-from flopcast.display import jsonable, summary_html, summary_text
-from flopcast.error_groups import assign_error_groups, decimal_year
+from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
+from flopcast.formatting import jsonable
+from flopcast.intervals import CI_LEVEL
 from flopcast.model import (
     ERROR_GROUPS,
     ModelInputs,
@@ -36,7 +39,8 @@ from flopcast.model import (
     default_hyper,
     structure_key,
 )
-from flopcast.selection import apply_top_n, residual_frontier, select_runs
+from flopcast.runs.error_groups import assign_error_groups
+from flopcast.runs.selection import apply_top_n, residual_frontier, select_runs
 from flopcast.spec import T_REF, ModelSpec, load_spec
 from flopcast.trend import era_weights, piecewise_trend
 from flopcast.units import doubling_months, growth_per_year
@@ -44,7 +48,6 @@ from flopcast.units import doubling_months, growth_per_year
 #: Version of the saved-fit layout; bump when it changes and keep old files loadable.
 FIT_FORMAT = 1
 #: Credible level used for every interval in summaries.
-CI_LEVEL = 0.9
 
 
 # --------------------------------------------------------------------------------------
@@ -71,7 +74,7 @@ class _DataOrigin:
 
 def resolve_runs(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]:
     """Accept a RunTable, a canonical DataFrame or None (the spec's data source)."""
-    from flopcast import io
+    from flopcast import runs as io
 
     if runs is None:
         if spec.data.source == "bundled":
@@ -164,7 +167,8 @@ def _model_inputs(selected: pd.DataFrame, spec: ModelSpec) -> ModelInputs:
 # --------------------------------------------------------------------------------------
 # Sampling with compiled-model reuse
 
-_COMPILED: dict[tuple, Any] = {}
+#: Compiled models by (backend, structure), reused across datasets and priors.
+_COMPILED: dict[tuple, Any] = CacheDict("fitting.compiled_models")
 
 
 def clear_model_cache() -> None:
@@ -351,14 +355,6 @@ def latent_posterior(
 def _interval(values: np.ndarray, level: float = CI_LEVEL, axis: int = 0) -> tuple:
     lo, med, hi = np.quantile(values, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=axis)
     return med, lo, hi
-
-
-def decimal_year_to_date(year: float) -> dt.date:
-    """Calendar date of a decimal year (2012.5 -> 2012-07-02)."""
-    whole = int(np.floor(year))
-    start = dt.date(whole, 1, 1)
-    days = (dt.date(whole + 1, 1, 1) - start).days
-    return start + dt.timedelta(days=round((year - whole) * days))
 
 
 # --------------------------------------------------------------------------------------
@@ -586,7 +582,7 @@ class Fit:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The documented scripting contract (see README, "summary JSON")."""
-        from flopcast import __version__
+        from flopcast._version import __version__
 
         summary = self.summary()
         k = self.spec.model.breaks
@@ -770,7 +766,7 @@ def fit(
     Parameters
     ----------
     runs
-        A :class:`flopcast.io.RunTable` (from ``load_runs``/``read_runs``), a canonical
+        A :class:`flopcast.runs.RunTable` (from ``load_runs``/``read_runs``), a canonical
         DataFrame, or ``None`` for the spec's data source (the bundled data by default).
     spec
         A :class:`~flopcast.spec.ModelSpec`, a spec file path, a shipped spec name, or

@@ -71,7 +71,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -80,11 +79,18 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from flopcast.display import jsonable
-from flopcast.error_groups import decimal_year
+from flopcast.caches import CacheDict
+from flopcast.dates import (
+    decimal_year,
+    decimal_year_to_date,
+    decimal_year_to_timestamp,
+    to_decimal_year,
+)
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import Fit, decimal_year_to_date, scatter_draws, stack_draws
-from flopcast.selection import top_n_at_publication
+from flopcast.fitting import Fit, scatter_draws, stack_draws
+from flopcast.formatting import jsonable
+from flopcast.intervals import CI_LEVEL
+from flopcast.runs.selection import top_n_at_publication
 
 __all__ = [
     "FRONTIER_N",
@@ -106,8 +112,6 @@ __all__ = [
     "undetectable_years",
 ]
 
-#: Credible and predictive level of every interval.
-LEVEL: float = 0.9
 #: "auto" turns future regime changes on when the horizon is more than this many years
 #: after the last run (over a shorter range a new break would barely move the forecast).
 REGIME_AUTO_YEARS: float = 3.0
@@ -131,72 +135,11 @@ GRID_STEP_YEARS: float = 1.0 / 12.0
 #: Most future breaks simulated per draw (the Poisson mean is far below this).
 MAX_FUTURE_BREAKS: int = 200
 
-_Q_LO, _Q_HI = (1.0 - LEVEL) / 2.0, (1.0 + LEVEL) / 2.0
+_Q_LO, _Q_HI = (1.0 - CI_LEVEL) / 2.0, (1.0 + CI_LEVEL) / 2.0
 
 
 # --------------------------------------------------------------------------------------
 # Dates
-
-
-def to_decimal_year(value: Any, *, what: str = "date", year_end: bool = False) -> float:
-    """Read a date given as text, a date object or a decimal year.
-
-    Parameters
-    ----------
-    value
-        ``"2030-12-31"``, a :class:`datetime.date` or :class:`pandas.Timestamp`, a decimal
-        year (``2026.5``), or a bare year (``2030`` or ``"2030"``).
-    what
-        Name of the argument, for error messages.
-    year_end
-        Read a bare year as its last day (``2030`` -> 2030-12-31, as a horizon) instead of
-        as the decimal year ``2030.0`` (its first instant).
-
-    Returns
-    -------
-    float
-        Decimal year.
-
-    Raises
-    ------
-    FlopcastError
-        If the value is not a readable date.
-
-    Examples
-    --------
-    >>> to_decimal_year("2021-01-01")
-    2021.0
-    >>> round(to_decimal_year(2030, year_end=True), 4)
-    2030.9973
-    >>> to_decimal_year(2026.5)
-    2026.5
-    """
-    if isinstance(value, bool) or value is None:
-        raise FlopcastError(f"{what}={value!r}: give a date like '2030-12-31' or a year")
-    if isinstance(value, int | np.integer) or (
-        isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value)
-    ):
-        year = int(value)
-        if year_end:
-            return float(decimal_year(pd.DatetimeIndex([pd.Timestamp(year, 12, 31)]))[0])
-        return float(year)
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value) or not 1000 < value < 3000:
-            raise FlopcastError(f"{what}={value!r}: not a plausible decimal year")
-        return float(value)
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise FlopcastError(
-            f"{what}={value!r}: not a date; give e.g. '2030-12-31', 2030 or 2026.5"
-        ) from None
-    return float(decimal_year(pd.DatetimeIndex([stamp.tz_localize(None).normalize()]))[0])
-
-
-def _timestamp(year: float) -> pd.Timestamp:
-    return pd.Timestamp(decimal_year_to_date(float(year)))
 
 
 def default_dates(last_data: float, horizon: float) -> np.ndarray:
@@ -749,7 +692,7 @@ def _runs_with_costs(fit: Fit) -> pd.DataFrame | None:
         return runs
     if fit.spec.data.source != "bundled":
         return None
-    from flopcast.io import load_runs
+    from flopcast.runs import load_runs
 
     bundled = load_runs().runs[["system", "cost_usd"]].drop_duplicates("system")
     return runs.merge(bundled, on="system", how="left")
@@ -935,7 +878,9 @@ class Forecast:
                         {
                             "system": r.crossed_by,
                             "date": r.crossed_by_date,
-                            "date_iso": _timestamp(r.crossed_by_date).date().isoformat(),
+                            "date_iso": decimal_year_to_timestamp(r.crossed_by_date)
+                            .date()
+                            .isoformat(),
                             "value": r.crossed_by_value,
                         }
                         if r.crossed_in_data
@@ -970,7 +915,7 @@ class Forecast:
         """The forecast and threshold tables as plain text, with what the intervals mean."""
         lines = [
             f"flopcast Forecast: spec {self.spec_name!r}, last run {self.last_data:.2f}, "
-            f"horizon {self.horizon:.2f} ({_timestamp(self.horizon).date()})",
+            f"horizon {self.horizon:.2f} ({decimal_year_to_timestamp(self.horizon).date()})",
             f"frontier: {self.frontier.description}",
             self.regime.describe(),
         ]
@@ -1000,7 +945,7 @@ class Forecast:
             if r.crossed_in_data:
                 data = (
                     f"  crossed in the data by {r.crossed_by} "
-                    f"({_timestamp(r.crossed_by_date).date()}, {_num(r.crossed_by_value)})"
+                    f"({decimal_year_to_date(r.crossed_by_date)}, {_num(r.crossed_by_value)})"
                 )
             elif r.crossed_in_data is None:
                 data = "  (no recorded costs to check the data)"
@@ -1051,7 +996,7 @@ def _year(v: float) -> str:
 # --------------------------------------------------------------------------------------
 # The entry point
 
-_PP_CACHE: dict[tuple, Any] = {}
+_PP_CACHE: dict[tuple, Any] = CacheDict("forecasting.price_performance")
 
 #: Price-performance used for cost by default: amortized purchase prices. Against Epoch's
 #: recorded training costs (156 runs) it is within a factor 1.3 at the median, while
@@ -1284,7 +1229,7 @@ def forecast(
 
     coords = {
         "sample": np.arange(n_samples),
-        "date": pd.DatetimeIndex([_timestamp(y) for y in years]),
+        "date": pd.DatetimeIndex([decimal_year_to_timestamp(y) for y in years]),
     }
     ds = xr.Dataset(
         {

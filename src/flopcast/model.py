@@ -38,7 +38,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from flopcast.error_groups import ErrorModel
+from flopcast.runs.error_groups import ErrorModel
 from flopcast.spec import ModelStructure
 from flopcast.trend import era_weights, piecewise_trend
 

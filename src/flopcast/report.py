@@ -59,11 +59,13 @@ import numpy as np
 import pandas as pd
 
 from flopcast import figures
+from flopcast.dates import decimal_year_to_date
 from flopcast.diagnostics import ESS_MIN, RHAT_MAX
-from flopcast.error_groups import z_for_coverage
 from flopcast.exceptions import FitLoadError, FlopcastError
-from flopcast.fitting import CI_LEVEL, Fit, decimal_year_to_date, stack_draws
-from flopcast.selection import top_n_at_publication
+from flopcast.fitting import Fit, stack_draws
+from flopcast.intervals import CI_LEVEL
+from flopcast.runs.error_groups import z_for_coverage
+from flopcast.runs.selection import top_n_at_publication
 from flopcast.spec import T_REF, ModelSpec
 from flopcast.units import PFS_DAY_FLOP
 
@@ -71,7 +73,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from flopcast.forecasting import Forecast
-    from flopcast.io import RunTable
+    from flopcast.runs import RunTable
 
 __all__ = [
     "REPORT_VERSION",
@@ -911,7 +913,7 @@ def _section_diagnostics(fit: Fit) -> Section:
 
 
 def _snapshot_metadata() -> dict[str, Any]:
-    from flopcast.bundled import bundled_data_path
+    from flopcast.runs.bundled import bundled_data_path
 
     try:
         return json.loads(bundled_data_path("snapshot.json").read_text(encoding="utf-8"))
@@ -920,7 +922,7 @@ def _snapshot_metadata() -> dict[str, Any]:
 
 
 def _section_provenance(fit: Fit, data: RunTable | None) -> Section:
-    from flopcast.io import CHECK_LABELS
+    from flopcast.runs import CHECK_LABELS
 
     sec = Section(_slug("Data provenance"), "Data provenance")
     prov = fit.provenance
@@ -1305,7 +1307,7 @@ def build_sections(
 
 def _matching_data(fit: Fit) -> RunTable | None:
     """The fit's data table, when it can be read again and its hash matches."""
-    from flopcast import io
+    from flopcast import runs as io
 
     source = fit.provenance.get("data_source")
     try:
@@ -1448,7 +1450,7 @@ def _data_label(fit: Fit, data: RunTable | None) -> str:
 
 
 def _heading(fit: Fit, data: RunTable | None = None) -> tuple[str, list[str], str]:
-    from flopcast import __version__
+    from flopcast._version import __version__
 
     title = f"flopcast report: spec {fit.spec.name}"
     first = fit.runs["date"].min()

@@ -2,7 +2,7 @@
 
 The simulation follows the model exactly: true log10 compute scatters around a piecewise
 trend; the published value adds measurement error whose size comes from each run's error
-group (method, confidence, era), as :func:`flopcast.error_groups.assign_error_groups` sets it.
+group (method, confidence, era), as :func:`flopcast.runs.error_groups.assign_error_groups` sets it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from flopcast.error_groups import ErrorModel, assign_error_groups
+from flopcast.runs.error_groups import ErrorModel, assign_error_groups
 from flopcast.spec import T_REF
 from flopcast.trend import piecewise_trend
 

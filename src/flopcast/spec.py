@@ -27,9 +27,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from flopcast.error_groups import ErrorModel
 from flopcast.exceptions import SpecError
-from flopcast.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
+from flopcast.runs.error_groups import ErrorModel
+from flopcast.runs.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
 
 #: Reference year that the model's time axis is centred on (t = year - T_REF).
 T_REF = 2010.0
@@ -191,7 +191,7 @@ class PriorSpec(_Strict):
 
 
 class ErrorSpec(_Strict):
-    """Measurement-error factors; see :mod:`flopcast.error_groups` for their meaning."""
+    """Measurement-error factors; see :mod:`flopcast.runs.error_groups` for their meaning."""
 
     coverage: float = Field(0.9, gt=0, lt=1)
     era_boundary: float = Field(2012.0, ge=1940, le=2100)
@@ -209,7 +209,7 @@ class ErrorSpec(_Strict):
         return self
 
     def error_model(self) -> ErrorModel:
-        """The :class:`~flopcast.error_groups.ErrorModel` with these overrides."""
+        """The :class:`~flopcast.runs.error_groups.ErrorModel` with these overrides."""
         return ErrorModel.from_dict(self.model_dump())
 
 

@@ -88,8 +88,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
 
-from flopcast.display import jsonable
+from flopcast.caches import CacheDict
 from flopcast.exceptions import FlopcastError, SpecError
+from flopcast.formatting import jsonable
 from flopcast.spec import (
     ForecastSpec,
     ModelSpec,
@@ -641,8 +642,8 @@ def _format_study_error(exc: ValidationError, values: dict[str, Any], origin: st
 
 
 #: Per-process caches of the worker: data sources and price-performance fits.
-_SOURCES: dict[str, Any] = {}
-_PRICE_PERFORMANCE: dict[tuple[str, int], Any] = {}
+_SOURCES: dict[str, Any] = CacheDict("study.sources")
+_PRICE_PERFORMANCE: dict[tuple[str, int], Any] = CacheDict("study.price_performance")
 _IMPORTED: list[float] = []
 
 
@@ -751,7 +752,7 @@ def _forecast_columns(fc: Any) -> dict[str, Any]:
 
 def _load_source(source: str) -> Any:
     if source not in _SOURCES:
-        from flopcast import io as flopcast_io
+        from flopcast import runs as flopcast_io
 
         _SOURCES[source] = (
             flopcast_io.load_runs() if source == "bundled" else flopcast_io.read_runs(source)
@@ -1549,7 +1550,7 @@ class StudyResult:
         >>> sorted(result.to_json_dict())                         # doctest: +SKIP
         ['columns', 'flopcast_version', 'intervals', 'rows', 'run', 'study']
         """
-        from flopcast import __version__
+        from flopcast._version import __version__
 
         table = self.table()
         rows = [

@@ -10,7 +10,7 @@ import warnings
 
 import click
 
-from flopcast import __version__
+from flopcast._version import __version__
 
 # Third-party notices that say nothing about the user's results: ArviZ announcing its 1.x
 # refactor, and PyTensor's C backend lacking BLAS (flopcast samples with numba via nutpie).

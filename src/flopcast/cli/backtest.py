@@ -46,7 +46,7 @@ def command(
 ) -> None:
     """Score predictive intervals of later runs: coverage, error and log score per cutoff."""
     from flopcast.backtesting import backtest
-    from flopcast.io import read_runs
+    from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
     try:

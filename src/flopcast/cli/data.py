@@ -1,8 +1,8 @@
 """``flopcast data``: summarise, validate and import run tables.
 
-A thin layer over :mod:`flopcast.io`: every command calls the public functions
-(:func:`~flopcast.io.read_runs`, :func:`~flopcast.io.load_runs`,
-:func:`~flopcast.io.summarize_runs`, :func:`~flopcast.io.write_runs`) and prints plain-text
+A thin layer over :mod:`flopcast.runs`: every command calls the public functions
+(:func:`~flopcast.runs.read_runs`, :func:`~flopcast.runs.load_runs`,
+:func:`~flopcast.runs.summarize_runs`, :func:`~flopcast.runs.write_runs`) and prints plain-text
 tables. A bad file prints ``Error: ...`` (never a traceback) and exits with status 1.
 """
 
@@ -16,7 +16,7 @@ import click
 import pandas as pd
 
 from flopcast.exceptions import FlopcastError
-from flopcast.io import (
+from flopcast.runs import (
     Format,
     RunTable,
     format_problems,

@@ -1,7 +1,8 @@
 """``flopcast estimate``: quick compute estimates for one training run.
 
-A thin layer over :mod:`flopcast.estimate`: parse options, call the function, print the result
-and every assumption behind it. Bad input prints one ``Error:`` line and exits with status 2.
+A thin layer over :mod:`flopcast.hardware.estimate`: parse options, call the function, print
+the result and every assumption behind it. Bad input prints one ``Error:`` line and exits
+with status 2.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Callable
 
 import click
 
-from flopcast.estimate import (
+from flopcast.exceptions import FlopcastError
+from flopcast.hardware.estimate import (
     DEFAULT_BACKWARD_FACTOR,
     ComputeEstimate,
     dense_transformer,
@@ -19,7 +21,6 @@ from flopcast.estimate import (
     from_hardware,
     from_operations,
 )
-from flopcast.exceptions import FlopcastError
 from flopcast.units import FLOP_PER_MAC
 
 TITLES = {

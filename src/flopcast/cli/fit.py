@@ -28,7 +28,7 @@ from flopcast.exceptions import FlopcastError
 def command(spec_path, data_path, out, json_path, seed, backend, latent) -> None:
     """Fit a changepoint model and print break dates and doubling times (90% intervals)."""
     from flopcast.fitting import fit
-    from flopcast.io import read_runs
+    from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
     try:

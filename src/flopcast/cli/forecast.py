@@ -59,7 +59,7 @@ def command(
     """Forecast frontier compute, training cost and threshold dates (90% intervals)."""
     from flopcast.fitting import fit, load_fit
     from flopcast.forecasting import forecast
-    from flopcast.io import read_runs
+    from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
     try:

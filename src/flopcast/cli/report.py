@@ -71,8 +71,8 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
     spec.toml into OUT, then prints the key findings. A saved OUT/fit.nc is reused when
     its resolved spec, data sha256 and seed match.
     """
-    from flopcast.io import load_runs, read_runs
     from flopcast.report import key_findings, load_or_fit, write_report
+    from flopcast.runs import load_runs, read_runs
     from flopcast.spec import load_spec
 
     start = time.perf_counter()

@@ -76,7 +76,7 @@ def command(study_path, out, data_path, processes, scheduler, only, seed, progre
             study = study.select(labels)
         data = None
         if data_path is not None:
-            from flopcast.io import read_runs
+            from flopcast.runs import read_runs
 
             if not data_path.is_file():
                 raise FlopcastError(f"--data {data_path}: no such file")

@@ -22,15 +22,15 @@ both ``"NVIDIA A100"`` and ``"Intel A100"``, a 2007 CPU); no match lists the clo
 from __future__ import annotations
 
 import difflib
-import functools
 import math
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from flopcast.bundled import bundled_data_path
-from flopcast.exceptions import FlopcastError
+from flopcast.caches import cached
+from flopcast.exceptions import AcceleratorNotFoundError, PrecisionUnavailableError
+from flopcast.runs.bundled import bundled_data_path
 
 #: Precision name -> column of the accelerator table holding that peak rate.
 PRECISION_COLUMNS: dict[str, str] = {
@@ -73,23 +73,6 @@ __all__ = [
 ]
 
 
-class AcceleratorNotFoundError(FlopcastError, LookupError):
-    """No accelerator, or more than one, matches the name asked for.
-
-    ``query`` is the name as given and ``candidates`` the table names offered instead
-    (the ambiguous matches, or the closest names when nothing matched).
-    """
-
-    def __init__(self, message: str, query: str, candidates: list[str]) -> None:
-        super().__init__(message)
-        self.query = query
-        self.candidates = candidates
-
-
-class PrecisionUnavailableError(FlopcastError, ValueError):
-    """The precision asked for is unknown, or the table has no peak rate for it on that chip."""
-
-
 @dataclass(frozen=True)
 class PeakFlops:
     """A chip's peak rate at one precision, and why that precision was used.
@@ -118,7 +101,7 @@ class PeakFlops:
         return f"{self.flops:.3e} FLOP/s ({self.precision}; {self.reason})"
 
 
-@functools.lru_cache(maxsize=1)
+@cached("hardware.accelerators")
 def _accelerators() -> pd.DataFrame:
     dtypes = {
         "name": "string",
@@ -168,7 +151,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[0-9a-z]+", text)
 
 
-@functools.lru_cache(maxsize=1)
+@cached("hardware.name_index")
 def _name_index() -> pd.DataFrame:
     table = _accelerators()
     names = table["name"].astype(str)

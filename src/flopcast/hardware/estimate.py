@@ -29,7 +29,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
-from flopcast.exceptions import FlopcastError
+from flopcast.exceptions import EstimateInputError
 from flopcast.hardware import find_accelerator
 from flopcast.hardware import peak_flops as _table_peak_flops
 from flopcast.units import PFS_DAY_FLOP, SECONDS_PER_DAY, SECONDS_PER_HOUR
@@ -62,10 +62,6 @@ __all__ = [
     "from_hardware",
     "from_operations",
 ]
-
-
-class EstimateInputError(FlopcastError, ValueError):
-    """An input to an estimate is missing, not a number, out of range or inconsistent."""
 
 
 @dataclass(frozen=True)

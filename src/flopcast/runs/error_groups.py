@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from flopcast.dates import decimal_year
 from flopcast.exceptions import SpecError
-from flopcast.schema import CONFIDENCES, METHODS
+from flopcast.runs.schema import CONFIDENCES, METHODS
 
 DEFAULT_MODERN_METHOD_FACTORS: dict[str, float] = {
     "counted": 2.0,
@@ -190,29 +191,13 @@ def group_name(method: str, confidence: str, early: bool) -> str:
     return f"{'early' if early else 'modern'}/{method}/{confidence}"
 
 
-def decimal_year(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Dates as decimal years (2012-07-02 -> about 2012.5), exact to the day.
-
-    Examples
-    --------
-    >>> float(decimal_year(pd.Series(pd.to_datetime(["2012-01-01"])))[0])
-    2012.0
-    """
-    d = pd.DatetimeIndex(dates)
-    year = d.year.to_numpy()
-    start = pd.to_datetime({"year": year, "month": 1, "day": 1}).to_numpy()
-    end = pd.to_datetime({"year": year + 1, "month": 1, "day": 1}).to_numpy()
-    frac = (d.to_numpy() - start) / (end - start)
-    return year + frac.astype(float)
-
-
 def assign_error_groups(runs: pd.DataFrame, model: ErrorModel | None = None) -> pd.DataFrame:
     """Give every run its error group, factor and sigma (log10 units).
 
     Parameters
     ----------
     runs
-        A canonical run table (see :mod:`flopcast.schema`).
+        A canonical run table (see :mod:`flopcast.runs.schema`).
     model
         The error model; defaults to :class:`ErrorModel()`.
 

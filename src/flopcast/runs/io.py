@@ -1,6 +1,6 @@
 """Loading and validating run tables: Epoch AI exports and plain user CSVs.
 
-Two formats are read into the canonical run table of :mod:`flopcast.schema`:
+Two formats are read into the canonical run table of :mod:`flopcast.runs.schema`:
 
 * **Epoch** exports (the "all ML systems", "notable" and "large-scale" CSVs of Epoch AI's
   database). Their column names are looked up through an alias table
@@ -10,7 +10,7 @@ Two formats are read into the canonical run table of :mod:`flopcast.schema`:
   reason ``"no training compute estimate"`` (counted, never silently dropped) but are not
   *problems*.
 * **Canonical** files: a plain CSV with at least ``system``, ``date`` (``YYYY-MM-DD``) and
-  ``compute_flop``; the optional columns of :data:`flopcast.schema.OPTIONAL_COLUMNS` are used
+  ``compute_flop``; the optional columns of :data:`flopcast.runs.schema.OPTIONAL_COLUMNS` are used
   when present. Unknown columns are ignored (and listed in :attr:`RunTable.ignored_columns`).
 
 Validation reports every problem at once, one row per cell (file, row, column, value, reason).
@@ -53,10 +53,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from flopcast.bundled import bundled_data_path
-from flopcast.error_groups import ErrorModel, assign_error_groups, decimal_year
+from flopcast.dates import decimal_year
 from flopcast.exceptions import DataValidationError
-from flopcast.schema import (
+from flopcast.runs.bundled import bundled_data_path
+from flopcast.runs.error_groups import ErrorModel, assign_error_groups
+from flopcast.runs.schema import (
     CANONICAL_COLUMNS,
     CONFIDENCES,
     DEFAULT_CONFIDENCE,
@@ -202,7 +203,7 @@ class RunTable:
     Attributes
     ----------
     runs
-        The usable runs, canonical columns (:data:`flopcast.schema.CANONICAL_COLUMNS`),
+        The usable runs, canonical columns (:data:`flopcast.runs.schema.CANONICAL_COLUMNS`),
         sorted by date then system, with a fresh ``RangeIndex``.
     excluded
         One row per input row that is not in ``runs`` (:data:`EXCLUDED_COLUMNS`).
@@ -407,7 +408,7 @@ def load_runs(*, include_excluded: bool = True) -> RunTable:
 def runs_to_csv(runs: pd.DataFrame) -> str:
     """Serialise a run table as canonical CSV text, byte-for-byte reproducible.
 
-    Columns are :data:`~flopcast.schema.CANONICAL_COLUMNS` (missing optional ones are written
+    Columns are :data:`~flopcast.runs.schema.CANONICAL_COLUMNS` (missing optional ones are written
     empty, extra ones dropped), rows sorted by date then system, dates as ``YYYY-MM-DD``,
     floats in their shortest round-trip form, ``\\n`` line endings.
 
