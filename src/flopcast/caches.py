@@ -79,7 +79,7 @@ def cached(name: str, maxsize: int | None = 1) -> Callable[[_F], _F]:
     return decorate
 
 
-class CacheDict(dict):  # type: ignore[type-arg]
+class CacheDict(dict[Any, Any]):
     """A plain dict registered under ``name`` for :func:`clear_caches`.
 
     Examples

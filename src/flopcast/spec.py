@@ -408,7 +408,7 @@ def _format_validation_error(exc: ValidationError, model: type[BaseModel], origi
         if err["type"] == "extra_forbidden":
             valid = _fields_at(model, loc)
             lines.append(
-                f"  - {where}: unknown key{_hint(loc[-1], valid)}; valid keys here: {valid}"
+                f"  - {where}: unknown key{_hint(str(loc[-1]), valid)}; valid keys here: {valid}"
             )
         else:
             msg = err["msg"].removeprefix("Value error, ")

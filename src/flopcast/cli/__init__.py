@@ -11,6 +11,7 @@ import warnings
 import click
 
 from flopcast._version import __version__
+from flopcast.cli.errors import EXIT_CODES, FlopcastGroup
 
 # Third-party notices that say nothing about the user's results: ArviZ announcing its 1.x
 # refactor, and PyTensor's C backend lacking BLAS (flopcast samples with numba via nutpie).
@@ -18,7 +19,14 @@ warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor"
 warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+@click.group(
+    cls=FlopcastGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_EPILOG,
+)
 @click.version_option(__version__, prog_name="flopcast")
 def main() -> None:
     """Bayesian forecasts of the compute used to train AI systems."""

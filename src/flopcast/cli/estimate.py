@@ -166,9 +166,11 @@ def operations_command(
     if forward_macs is not None:
         forward_flop = FLOP_PER_MAC * forward_macs
         extra.append(f"  (forward FLOP = {FLOP_PER_MAC:g} × {forward_macs:.3g} MACs)")
+    assert forward_flop is not None  # exactly one of the two options was given
+    per_example = forward_flop
     _run(
         lambda: from_operations(
-            forward_flop, examples=examples, epochs=epochs, backward_factor=backward_factor
+            per_example, examples=examples, epochs=epochs, backward_factor=backward_factor
         ),
         extra,
     )
