@@ -70,7 +70,7 @@ def factor_to_sigma(factor: float | np.ndarray, coverage: float = 0.9) -> float 
     Examples
     --------
     >>> round(factor_to_sigma(10.0), 4)   # an order of magnitude, read as a 90% interval
-    0.6079
+    0.608
     """
     f = np.asarray(factor, dtype=float)
     if np.any(f < 1.0):
