@@ -70,7 +70,7 @@ def factor_to_sigma(factor: float | np.ndarray, coverage: float = 0.9) -> float 
     Examples
     --------
     >>> round(factor_to_sigma(10.0), 4)   # an order of magnitude, read as a 90% interval
-    0.6079
+    0.608
     """
     f = np.asarray(factor, dtype=float)
     if np.any(f < 1.0):
@@ -107,6 +107,14 @@ class ErrorModel:
         Decimal year separating early and modern estimates (default 2012.0).
     use_explicit_bounds
         Use a run's ``compute_lower``/``compute_upper`` instead of its group when present.
+
+    Examples
+    --------
+    >>> model = ErrorModel.from_dict({"confidence_factors": {"likely": 3.0}})
+    >>> round(model.group_factor("counted", "confident", early=False), 2)
+    2.0
+    >>> len(model.groups())
+    32
     """
 
     modern_method_factors: dict[str, float] = field(
@@ -158,6 +166,7 @@ class ErrorModel:
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every setting as plain values (the inverse of :meth:`from_dict`)."""
         return asdict(self)
 
     def group_factor(self, method: str, confidence: str, early: bool) -> float:
