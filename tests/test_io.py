@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import filecmp
+import importlib
 import json
 import os
 import shutil
@@ -696,8 +697,29 @@ def test_check_raises_with_the_problem_table_when_there_are_problems(tmp_path):
     assert len(info.value.problems) == 1
 
 
-def test_docstring_examples_of_the_io_module_run():
+RUNS_MODULES = [
+    "bundled",
+    "checks",
+    "decode",
+    "epoch",
+    "error_groups",
+    "problems",
+    "schema",
+    "selection",
+    "summary",
+    "table",
+]
+
+
+def test_docstring_examples_of_the_runs_package_run():
     result = doctest.testmod(fio, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", RUNS_MODULES)
+def test_docstring_examples_of_each_runs_module_run(name):
+    module = importlib.import_module(f"flopcast.runs.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
 
 

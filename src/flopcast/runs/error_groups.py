@@ -107,6 +107,14 @@ class ErrorModel:
         Decimal year separating early and modern estimates (default 2012.0).
     use_explicit_bounds
         Use a run's ``compute_lower``/``compute_upper`` instead of its group when present.
+
+    Examples
+    --------
+    >>> model = ErrorModel.from_dict({"confidence_factors": {"likely": 3.0}})
+    >>> round(model.group_factor("counted", "confident", early=False), 2)
+    2.0
+    >>> len(model.groups())
+    32
     """
 
     modern_method_factors: dict[str, float] = field(
@@ -158,6 +166,7 @@ class ErrorModel:
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every setting as plain values (the inverse of :meth:`from_dict`)."""
         return asdict(self)
 
     def group_factor(self, method: str, confidence: str, early: bool) -> float:

@@ -32,6 +32,19 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 
 CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
+#: The optional columns that hold numbers (read as float64; anything that is not a positive
+#: finite number is reported and ignored). The other optional columns hold text.
+NUMERIC_OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "compute_lower",
+    "compute_upper",
+    "hardware_quantity",
+    "training_hours",
+    "utilization",
+    "cost_usd",
+    "parameters",
+    "compute_rank_at_publication",
+)
+
 #: How the compute figure was estimated.
 #: ``counted``: operations counted from the architecture and data (incl. 6*N*D);
 #: ``hardware``: devices x peak FLOP/s x time x utilization;

@@ -84,6 +84,14 @@ def select_runs(runs: pd.DataFrame, data: DataSpec) -> tuple[pd.DataFrame, int]:
     """Apply a spec's selection blocks (their union); return the runs kept and how many not.
 
     With no block every run is kept.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"system": ["a", "b"], "date": pd.to_datetime(["2000-01-01",
+    ...     "2020-01-01"]), "domain": ["Language", "Games"]})
+    >>> kept, n_left_out = select_runs(runs, DataSpec(select=[Selection(domains=["Games"])]))
+    >>> kept["system"].tolist(), n_left_out
+    (['b'], 1)
     """
     if not data.select:
         return runs.copy(), 0
@@ -121,12 +129,29 @@ def top_n_at_publication(runs: pd.DataFrame, n: int = 10) -> np.ndarray:
 
 
 def residual_frontier(residuals: np.ndarray, threshold_dex: float) -> np.ndarray:
-    """Runs whose published value lies more than ``threshold_dex`` above the median trend."""
+    """Runs whose published value lies more than ``threshold_dex`` above the median trend.
+
+    Examples
+    --------
+    >>> residual_frontier(np.array([0.1, 1.5, -2.0]), threshold_dex=1.0).tolist()
+    [False, True, False]
+    """
     return np.asarray(residuals, dtype=float) > threshold_dex
 
 
 def apply_top_n(runs: pd.DataFrame, frontier: FrontierSpec) -> tuple[pd.DataFrame, int]:
-    """Keep the top-N frontier when the spec asks for it; other rules pass runs through."""
+    """Keep the top-N frontier when the spec asks for it; other rules pass runs through.
+
+    Returns the runs kept and how many were left out.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"date": pd.to_datetime(["2000", "2001", "2002"]),
+    ...                      "compute_flop": [10.0, 5.0, 20.0]})
+    >>> kept, n_left_out = apply_top_n(runs, FrontierSpec(rule="top_n", n=1))
+    >>> kept["compute_flop"].tolist(), n_left_out
+    ([10.0, 20.0], 1)
+    """
     if frontier.rule != "top_n":
         return runs, 0
     mask = top_n_at_publication(runs, frontier.n)
