@@ -70,12 +70,8 @@ from flopcast.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FlopcastError, PricePerformanceSamplingWarning
 from flopcast.formatting import jsonable
-from flopcast.hardware import (
-    AUTO_PRECISION_ORDER,
-    PRECISION_COLUMNS,
-    _normalize_precision,
-    load_accelerators,
-)
+from flopcast.hardware import AUTO_PRECISION_ORDER, PRECISION_COLUMNS, load_accelerators
+from flopcast.hardware.accelerators import _normalize_precision
 from flopcast.intervals import CI_LEVEL
 from flopcast.runs.bundled import bundled_data_path
 from flopcast.units import LOG10_2, SECONDS_PER_DAY, SECONDS_PER_HOUR
