@@ -217,7 +217,9 @@ def test_cross_check_ratio_is_one_when_model_and_record_agree() -> None:
     assert check.runs.loc[0, "ratio_median"] == pytest.approx(1.0)
     assert check.summary["median_ratio"] == pytest.approx(1.0)
     assert check.summary["n_skipped"] == 1
-    json.dumps(check.to_dict())
+    assert check.runs.loc[0, "model_cost_ci90_low"] == pytest.approx(2.5e7)
+    assert check.runs.loc[0, "ratio_ci90_high"] == pytest.approx(1.0)
+    assert json.loads(json.dumps(check.to_dict()))["json_version"] == 2
 
 
 # --- the Bayesian trend -------------------------------------------------------------------
@@ -237,15 +239,15 @@ def simulated_fit() -> tuple[PricePerformanceFit, float]:
 def test_trend_recovers_a_known_doubling_time(simulated_fit) -> None:
     fit, truth = simulated_fit
     row = fit.summary().loc["doubling_years"]
-    assert row["ci_low"] <= truth <= row["ci_high"], (
+    assert row["ci90_low"] <= truth <= row["ci90_high"], (
         f"true doubling time {truth} years outside the 90% interval "
-        f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] (median {row['median']:.3f})"
+        f"[{row['ci90_low']:.3f}, {row['ci90_high']:.3f}] (median {row['median']:.3f})"
     )
     months = fit.summary().loc["doubling_months"]
     assert months["median"] == pytest.approx(12 * row["median"])
     level = fit.summary().loc["level_2023"]
     expected_level = 17.0 + LOG10_2 / truth * 8.0
-    assert level["ci_low"] <= expected_level <= level["ci_high"], level.to_dict()
+    assert level["ci90_low"] <= expected_level <= level["ci90_high"], level.to_dict()
     assert fit.diagnostics.divergences == 0
 
 
@@ -261,6 +263,8 @@ def test_trend_draws_have_one_column_per_year_and_follow_the_slope(simulated_fit
 def test_fit_to_dict_is_json_and_same_seed_gives_same_draws(simulated_fit) -> None:
     fit, _ = simulated_fit
     payload = json.loads(json.dumps(fit.to_dict()))
+    assert payload["json_version"] == 2
+    assert list(fit.summary().columns) == ["median", "ci90_low", "ci90_high", "unit"]
     assert (
         payload["summary"]["doubling_years"]["ci90"][0]
         < payload["summary"]["doubling_years"]["median"]
@@ -274,7 +278,7 @@ def test_fit_to_dict_is_json_and_same_seed_gives_same_draws(simulated_fit) -> No
 def test_bundled_cloud_prices_give_a_rising_trend_and_a_full_account() -> None:
     fit = _quiet_fit(kind="cloud", seed=2, **FAST)
     summary = fit.summary()
-    assert summary.loc["slope", "ci_low"] > 0, summary
+    assert summary.loc["slope", "ci90_low"] > 0, summary
     payload = fit.to_dict()
     assert payload["data"]["n_used"] + payload["data"]["n_excluded"] == _n_price_rows()
     assert "PricePerformanceFit" in repr(fit)
@@ -297,6 +301,6 @@ def test_doubling_time_intervals_cover_the_truth_about_90_percent_of_the_time() 
             observations=pd.DataFrame({"year": years, "log10_flop_per_usd": y}), seed=k, **FAST
         )
         row = fit.summary().loc["doubling_years"]
-        hits += row["ci_low"] <= truth <= row["ci_high"]
+        hits += row["ci90_low"] <= truth <= row["ci90_high"]
     # Binomial(20, 0.9): fewer than 15 hits has probability about 1%.
     assert hits >= 15, f"90% intervals covered the true doubling time {hits}/{n_sets} times"

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from flopcast.dates import to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
@@ -48,13 +49,8 @@ from flopcast.fitting import (
     scatter_draws,
     stack_draws,
 )
-from flopcast.forecasting import (
-    FRONTIER_N,
-    RegimePaths,
-    frontier_definition,
-    regime_changes_for,
-    to_decimal_year,
-)
+from flopcast.forecasting.frontier import FRONTIER_N, frontier_definition
+from flopcast.forecasting.regimes import RegimePaths, regime_changes_for
 from flopcast.formatting import jsonable
 from flopcast.model import ERROR_GROUPS
 from flopcast.runs.schema import CONFIDENCES, METHODS

@@ -7,6 +7,7 @@ import html
 import pandas as pd
 
 from flopcast.formatting import format_number
+from flopcast.intervals import interval_columns
 
 
 def summary_text(header: str, table: pd.DataFrame, diagnostics, *, name_width: int = 32) -> str:
@@ -16,10 +17,13 @@ def summary_text(header: str, table: pd.DataFrame, diagnostics, *, name_width: i
     """
     pct = round(table.attrs["level"] * 100)
     lines = [header, f"median and {pct}% credible interval:"]
+    low, high = interval_columns(table.attrs["level"])
+    if low not in table:  # a summary not yet renamed to the ci90_low/ci90_high vocabulary
+        low, high = "ci_low", "ci_high"
     for name, r in table.iterrows():
         lines.append(
             f"  {name:<{name_width}} {format_number(r['median']):>10}  "
-            f"[{format_number(r['ci_low'])}, {format_number(r['ci_high'])}]  {r['unit']}"
+            f"[{format_number(r[low])}, {format_number(r[high])}]  {r['unit']}"
         )
     lines.append("diagnostics: " + ("OK" if diagnostics.ok else "PROBLEMS"))
     if not diagnostics.ok:
