@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 
 import arviz as az
 import numpy as np
@@ -29,12 +30,16 @@ from flopcast.study import (
     CORE_COLUMNS,
     STATUS_DIAGNOSTICS,
     STATUS_OK,
+    StudyResult,
     StudySpec,
     _Job,
     _pick,
+    interval_names,
     load_study,
     prior_sensitivity,
     run_study,
+    study_html_section,
+    study_markdown_section,
     write_study,
 )
 
@@ -206,8 +211,11 @@ def test_one_row_per_variant_with_the_documented_columns(in_process):
     fitted = table[table["label"] != "language_only"]
     assert set(fitted["status"]) <= {STATUS_OK, STATUS_DIAGNOSTICS}
     for name in ("break_1", "doubling_era_1", "doubling_latest", "compute_2030", "cost_2030"):
-        assert (fitted[f"{name}_lo"] <= fitted[name]).all()
-        assert (fitted[name] <= fitted[f"{name}_hi"]).all()
+        low, high = interval_names(name)
+        assert (low, high) == (f"{name}_ci90_low", f"{name}_ci90_high")
+        assert (fitted[low] <= fitted[name]).all()
+        assert (fitted[name] <= fitted[high]).all()
+    assert not [c for c in table.columns if c.endswith(("_lo", "_hi"))]
     assert fitted["date_1e27_flop"].notna().all() and fitted["date_1b_usd"].notna().all()
     assert (fitted["status"] == STATUS_DIAGNOSTICS).eq(~fitted["diagnostics_ok"].astype(bool)).all()
     assert table.attrs["description"].startswith("Tiny test study")
@@ -252,6 +260,15 @@ def test_the_tornado_chart_has_one_bar_per_variant(in_process):
     assert "language_only (error)" in [t.get_text() for t in panels[0].get_yticklabels()]
     single = in_process.tornado(metric="cost_2030")
     assert len([ax for ax in single.axes if ax.containers]) == 1
+    # Into the caller's axes: the chart draws there and returns that figure.
+    from matplotlib.figure import Figure
+
+    own = Figure()
+    ax = own.subplots()
+    assert in_process.tornado(metric="compute_2030", ax=ax) is own
+    assert len(ax.containers[0].patches) == len(in_process.rows) - 1
+    with pytest.raises(FlopcastError, match="one Axes per metric"):
+        in_process.tornado(ax=ax)  # three default metrics, one axes
     with pytest.raises(FlopcastError, match="did you mean 'cost_2030'"):
         in_process.tornado(metric="cost2030")
 
@@ -267,8 +284,11 @@ def test_csv_json_chart_and_sections_are_written_and_escaped(in_process, tmp_pat
     }
     csv = pd.read_csv(paths["csv"])
     assert list(csv["label"]) == list(in_process.table()["label"])
+    assert "doubling_latest_ci90_low" in csv.columns and "doubling_latest_lo" not in csv.columns
     data = json.loads(paths["json"].read_text())
+    assert data["json_version"] == 2
     assert [r["label"] for r in data["rows"]] == list(csv["label"])
+    assert list(data["rows"][0]) == list(csv.columns)  # the same interval column names
     assert data["study"]["variants"][1]["overrides"] == {"errors.coverage": 0.5}
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     page = paths["html"].read_text()
@@ -276,6 +296,43 @@ def test_csv_json_chart_and_sections_are_written_and_escaped(in_process, tmp_pat
     assert "data:image/png;base64," in page
     md = paths["markdown"].read_text()
     assert "&lt;b&gt;" in md and "90% credible interval" in md
+
+
+def test_summary_money_and_compute_read_like_the_report(in_process):
+    summary = in_process.summary_table().set_index("variant")
+    cost = summary.loc["base", "frontier cost mid-2030"]
+    assert re.fullmatch(r"\$\S+ \w+illion \(\$\S+ \w+illion–\$\S+ \w+illion\)", cost), cost
+    compute = summary.loc["base", "frontier compute mid-2030 (FLOP)"]
+    assert re.fullmatch(r"\d\.\de\d+ FLOP \(\d\.\de\d+–\d\.\de\d+ FLOP\)", compute), compute
+    assert summary.loc["language_only", "doubling, latest era (months)"] == "–"
+
+
+def test_hostile_text_is_escaped_in_html_and_markdown(tmp_path):
+    study = tiny_study(
+        [{"label": "<script>alert(1)</script>", "question": "a_b | c <i>?</i>"}],
+        price_performance="none",
+    )
+    rows = [
+        {"label": "base", "question": study.variants[0].question, "status": STATUS_OK},
+        {
+            "label": "<script>alert(1)</script>",
+            "question": "a_b | c <i>?</i>",
+            "status": "error: <img src=x onerror=alert(1)>",
+            "psens": "prior-driven: <b>scatter</b>",
+        },
+    ]
+    result = StudyResult(study, rows, wall_s=1.0, mode="test", started="2025-01-01T00:00:00")
+    html = study_html_section(result, image_src='x" onerror="alert(1)')
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html and "<img src=x" not in html and "<b>" not in html
+    assert "<i>" not in html and 'x" onerror' not in html
+    assert '<tr class="not-ok"><td>&lt;script&gt;' in html
+    md = study_markdown_section(result, image=None)
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md and "<script" not in md
+    assert "a\\_b \\| c &lt;i&gt;?&lt;/i&gt;" in md  # a cell cannot break the table
+    page = write_study(result, tmp_path)["html"].read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_the_cli_prints_the_table_and_where_files_went(sim_runs, tmp_path):
