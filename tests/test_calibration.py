@@ -123,10 +123,10 @@ def test_recovery_grid_intervals_contain_the_truth(label, truth):
     if truth.jumps:
         checks += [(f"jump_{k + 1}", j) for k, j in enumerate(truth.jumps)]
     missed = [
-        f"{name}: truth {value:.4g} not in [{s.loc[name, 'ci_low']:.4g}, "
-        f"{s.loc[name, 'ci_high']:.4g}]"
+        f"{name}: truth {value:.4g} not in [{s.loc[name, 'ci90_low']:.4g}, "
+        f"{s.loc[name, 'ci90_high']:.4g}]"
         for name, value in checks
-        if not s.loc[name, "ci_low"] <= value <= s.loc[name, "ci_high"]
+        if not s.loc[name, "ci90_low"] <= value <= s.loc[name, "ci90_high"]
     ]
     print(f"\n{label}:\n{s.to_string()}")
     # With 5-9 checks per case at 90%, one miss happens by chance about a third of the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from flopcast.diagnostics import ESS_MIN, sampler_diagnostics
+from flopcast.fitting.diagnostics import ESS_MIN, sampler_diagnostics
 
 
 def _posterior(draws: np.ndarray) -> xr.Dataset:

@@ -6,24 +6,28 @@ Failure messages print the numbers, so a failing recovery says by how much it mi
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import flopcast
 from conftest import STANDARD_TRUTH, fast_spec
-from flopcast.comparison import compare_fits
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
-from flopcast.fitting import fit, load_fit
+from flopcast.fitting import compare_fits, fit, load_fit
 from flopcast.simulate import Truth, simulate_runs
 from flopcast.units import doubling_months
 
 
 def _inside(summary: pd.DataFrame, name: str, truth: float) -> None:
     row = summary.loc[name]
-    assert row["ci_low"] <= truth <= row["ci_high"], (
+    assert row["ci90_low"] <= truth <= row["ci90_high"], (
         f"{name}: truth {truth:.4g} outside 90% interval "
-        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (median {row['median']:.4g})"
+        f"[{row['ci90_low']:.4g}, {row['ci90_high']:.4g}] (median {row['median']:.4g})"
     )
 
 
@@ -40,16 +44,27 @@ def test_recovers_break_slopes_and_scatter_of_simulated_runs(standard_fit):
 def test_summary_reports_medians_with_90_percent_intervals(standard_fit):
     s = standard_fit.summary()
     assert s.attrs["level"] == 0.9
-    assert list(s.columns) == ["median", "ci_low", "ci_high", "unit"]
-    assert (s["ci_low"] <= s["median"]).all() and (s["median"] <= s["ci_high"]).all()
+    assert list(s.columns) == ["median", "ci90_low", "ci90_high", "unit"]
+    assert (s["ci90_low"] <= s["median"]).all() and (s["median"] <= s["ci90_high"]).all()
     draws = standard_fit.posterior["breaks"].values.ravel()
-    assert s.loc["break_1", "ci_high"] == pytest.approx(np.quantile(draws, 0.95))
+    assert s.loc["break_1", "ci90_high"] == pytest.approx(np.quantile(draws, 0.95))
+
+
+def test_summary_and_latent_name_their_interval_columns_after_the_level(standard_fit):
+    s = standard_fit.summary(level=0.5)
+    assert s.attrs["level"] == 0.5
+    assert list(s.columns) == ["median", "ci50_low", "ci50_high", "unit"]
+    draws = standard_fit.posterior["breaks"].values.ravel()
+    assert s.loc["break_1", "ci50_low"] == pytest.approx(np.quantile(draws, 0.25))
+    latent = standard_fit.latent(level=0.5)
+    assert {"true_median", "true_ci50_low", "true_ci50_high"} <= set(latent.columns)
+    assert (latent["true_ci50_low"] <= latent["true_median"]).all()
 
 
 def test_latent_true_compute_intervals_cover_the_simulated_truth(standard_fit, standard_runs):
     _, truth = standard_runs
     latent = standard_fit.latent()
-    low, high = np.log10(latent["true_ci_low"]), np.log10(latent["true_ci_high"])
+    low, high = np.log10(latent["true_ci90_low"]), np.log10(latent["true_ci90_high"])
     inside = (low <= truth) & (truth <= high)
     # 400 runs, nominal 90%: a binomial 99.9% band is about 0.86-0.94.
     assert 0.85 <= inside.mean() <= 0.95, f"latent 90% interval coverage {inside.mean():.3f}"
@@ -79,6 +94,33 @@ def test_save_and_load_round_trip_gives_identical_summaries(standard_fit, tmp_pa
     assert loaded.data_sha256 == standard_fit.data_sha256
     assert loaded.provenance["versions"]["pymc"] == standard_fit.provenance["versions"]["pymc"]
     assert loaded.to_json_dict() == standard_fit.to_json_dict()
+    assert loaded.idata.groups() == standard_fit.idata.groups()
+
+
+#: Modules that reading a saved fit must not load (PyMC and its compilers take seconds).
+SAMPLING_STACK = ("pymc", "pytensor", "nutpie", "numba")
+
+
+def test_loading_and_summarising_a_fit_does_not_import_the_sampling_stack(standard_fit, tmp_path):
+    path = standard_fit.save(tmp_path / "fit.nc")
+    script = (
+        "import sys\n"
+        "from flopcast.fitting import load_fit\n"
+        f"fit = load_fit({str(path)!r})\n"
+        "fit.summary()\n"
+        "fit.latent()\n"
+        f"print(sorted(m for m in {SAMPLING_STACK!r} if m in sys.modules))\n"
+    )
+    src = str(Path(flopcast.__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": src},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_loading_something_that_is_not_a_fit_is_a_clear_error(tmp_path):
@@ -98,6 +140,7 @@ def test_loading_something_that_is_not_a_fit_is_a_clear_error(tmp_path):
 
 def test_summary_json_has_the_documented_keys(standard_fit):
     doc = json.loads(json.dumps(standard_fit.to_json_dict()))
+    assert doc["json_version"] == 2
     assert {"flopcast_version", "spec", "data", "breaks", "eras", "diagnostics"} <= set(doc)
     assert {"n_runs", "n_excluded", "sha256"} <= set(doc["data"])
     assert doc["data"]["n_runs"] == 400
@@ -215,7 +258,7 @@ def test_pymc_backend_gives_the_same_answer_as_nutpie(small_runs):
     a = fit(runs, fast_spec(sampler=sampler), progress=False).summary()
     b = fit(runs, fast_spec(sampler={**sampler, "backend": "pymc"}), progress=False).summary()
     for name in ("slope_era_1", "slope_era_2", "break_1"):
-        width = a.loc[name, "ci_high"] - a.loc[name, "ci_low"]
+        width = a.loc[name, "ci90_high"] - a.loc[name, "ci90_low"]
         gap = abs(a.loc[name, "median"] - b.loc[name, "median"])
         medians = (a.loc[name, "median"], b.loc[name, "median"])
         assert gap < 0.25 * width, f"{name}: medians nutpie/pymc {medians}, 90% width {width}"

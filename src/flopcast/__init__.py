@@ -30,7 +30,7 @@ _EXPORTS: dict[str, str] = {
     "fit": "flopcast.fitting",
     "Fit": "flopcast.fitting",
     "load_fit": "flopcast.fitting",
-    "compare_fits": "flopcast.comparison",
+    "compare_fits": "flopcast.fitting",
     "forecast": "flopcast.forecasting",
     "Forecast": "flopcast.forecasting",
     "backtest": "flopcast.backtesting",

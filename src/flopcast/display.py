@@ -7,19 +7,19 @@ import html
 import pandas as pd
 
 from flopcast.formatting import format_number
-from flopcast.intervals import interval_columns
+from flopcast.intervals import interval_columns, level_percent
 
 
 def summary_text(header: str, table: pd.DataFrame, diagnostics, *, name_width: int = 32) -> str:
-    """A summary table (median, ci_low, ci_high, unit) as text, with the diagnostics verdict.
+    """A summary table as text, with the diagnostics verdict.
 
-    ``table.attrs["level"]`` names the interval; failed diagnostics add their warning block.
+    ``table`` has the columns ``median``, ``ci90_low``, ``ci90_high`` (named after the level
+    in ``table.attrs["level"]``, see :func:`flopcast.intervals.interval_columns`) and
+    ``unit``; failed diagnostics add their warning block.
     """
-    pct = round(table.attrs["level"] * 100)
-    lines = [header, f"median and {pct}% credible interval:"]
-    low, high = interval_columns(table.attrs["level"])
-    if low not in table:  # a summary not yet renamed to the ci90_low/ci90_high vocabulary
-        low, high = "ci_low", "ci_high"
+    level = table.attrs["level"]
+    low, high = interval_columns(level)
+    lines = [header, f"median and {level_percent(level)}% credible interval:"]
     for name, r in table.iterrows():
         lines.append(
             f"  {name:<{name_width}} {format_number(r['median']):>10}  "
@@ -33,7 +33,7 @@ def summary_text(header: str, table: pd.DataFrame, diagnostics, *, name_width: i
 
 def summary_html(title_html: str, table: pd.DataFrame, diagnostics) -> str:
     """The same as :func:`summary_text` for notebooks; ``title_html`` must be escaped already."""
-    pct = round(table.attrs["level"] * 100)
+    pct = level_percent(table.attrs["level"])
     status = "OK" if diagnostics.ok else "; ".join(diagnostics.problems)
     return (
         f"<div>{title_html}; median and {pct}% credible interval."

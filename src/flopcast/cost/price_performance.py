@@ -24,7 +24,7 @@ import xarray as xr
 from flopcast.caches import CacheDict
 from flopcast.cost.deflation import BASE_YEAR
 from flopcast.cost.quotes import USEFUL_LIFE_YEARS, price_performance_table
-from flopcast.diagnostics import Diagnostics, sampler_diagnostics
+from flopcast.fitting.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FlopcastError, PricePerformanceSamplingWarning
 from flopcast.formatting import jsonable
@@ -213,7 +213,7 @@ class PricePerformanceFit:
     seed : int
     settings : dict
         Base year, precision, useful life, sampler settings and timings.
-    diagnostics : flopcast.diagnostics.Diagnostics
+    diagnostics : flopcast.fitting.diagnostics.Diagnostics
     """
 
     #: Version of the layout of :meth:`to_dict` (2: first versioned).

@@ -169,7 +169,7 @@ def _imports() -> float:
     if _IMPORTED:
         return 0.0
     start = time.perf_counter()
-    import flopcast.fitting
+    import flopcast.fitting.sampling
     import flopcast.forecasting  # noqa: F401  (PyMC, nutpie: seconds)
 
     _IMPORTED.append(time.perf_counter() - start)

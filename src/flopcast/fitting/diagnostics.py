@@ -3,12 +3,16 @@
 Thresholds follow Vehtari et al. (2021): rank-normalised split R-hat at most 1.01 and bulk
 and tail ESS of at least 400 (100 per chain for four chains); any post-warm-up divergence
 is a problem. A single chain is a problem too, because R-hat cannot be computed from it.
+
+:func:`sampler_diagnostics` checks any posterior (the price-performance fit uses it too);
+:func:`compute_diagnostics` adds the changepoint model's check that chains agree on each
+break date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import arviz as az
@@ -122,3 +126,40 @@ def sampler_diagnostics(
         subject=subject,
         advice=advice,
     )
+
+
+def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> Diagnostics:
+    """Sampler checks over every sampled parameter, plus agreement of chains on each break.
+
+    A break's chains agree when its R-hat is at most :data:`RHAT_MAX` and every chain's
+    median lies within the pooled posterior's interquartile range.
+    """
+    base = sampler_diagnostics(
+        posterior,
+        sample_stats,
+        ("breaks", "level", "slopes", "jumps", "scatter", "nu", "error_scale", "e"),
+        advice="Try more tuning/draws (sampler.tune, sampler.draws), fewer breaks, "
+        "or fixed breaks.",
+    )
+    if "breaks" not in posterior or float(posterior["breaks"].std()) == 0:
+        return base
+    breaks = posterior["breaks"]
+    n_chains = posterior.sizes["chain"]
+    rhat = az.rhat(breaks.to_dataset(name="b"))["b"].values if n_chains > 1 else None
+    pooled_lo = breaks.quantile(0.25, dim=("chain", "draw")).values
+    pooled_hi = breaks.quantile(0.75, dim=("chain", "draw")).values
+    chain_med = breaks.median(dim="draw").values  # (chain, break)
+    agree: list[bool] = []
+    medians: list[list[float]] = []
+    problems = list(base.problems)
+    for k in range(breaks.sizes["break"]):
+        inside = np.all((chain_med[:, k] >= pooled_lo[k]) & (chain_med[:, k] <= pooled_hi[k]))
+        ok = bool(inside and rhat is not None and rhat[k] <= RHAT_MAX)
+        agree.append(ok)
+        medians.append([round(float(v), 3) for v in chain_med[:, k]])
+        if not ok:
+            problems.append(
+                f"chains disagree on break {k + 1} (chain medians {medians[k]}): "
+                "the break-date posterior may be multimodal"
+            )
+    return replace(base, chains_agree=agree, chain_break_medians=medians, problems=problems)

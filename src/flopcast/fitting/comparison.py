@@ -6,7 +6,7 @@ import arviz as az
 import pandas as pd
 
 from flopcast.exceptions import FlopcastError
-from flopcast.fitting import Fit
+from flopcast.fitting.result import Fit
 
 
 def compare_fits(fits: dict[str, Fit], *, method: str = "stacking") -> pd.DataFrame:
