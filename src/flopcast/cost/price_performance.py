@@ -24,9 +24,9 @@ import xarray as xr
 from flopcast.caches import CacheDict
 from flopcast.cost.deflation import BASE_YEAR
 from flopcast.cost.quotes import USEFUL_LIFE_YEARS, price_performance_table
-from flopcast.fitting.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FlopcastError, PricePerformanceSamplingWarning
+from flopcast.fitting.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.formatting import jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
 from flopcast.units import LOG10_2

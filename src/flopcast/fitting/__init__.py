@@ -12,6 +12,8 @@ Modules, one job each:
 - :mod:`~flopcast.fitting.diagnostics`: R-hat, ESS, divergences and chain agreement.
 - :mod:`~flopcast.fitting.comparison`: :func:`compare_fits` (PSIS-LOO, stacking weights).
 - :mod:`~flopcast.fitting.latent`: each run's true compute in closed form.
+- :mod:`~flopcast.fitting.sensitivity`: power-scaling prior sensitivity of one fit
+  (:func:`prior_sensitivity`: which parameters the prior drives, without refitting).
 
 ``import flopcast.fitting`` loads neither PyMC nor ArviZ (which imports numba), so
 ``load_fit`` and a fit's summaries stay quick: the names from ``inputs``, ``sampling``,
@@ -49,6 +51,8 @@ _LAZY: dict[str, str] = {
     "PreparedRuns": "flopcast.fitting.inputs",
     "prepare_runs": "flopcast.fitting.inputs",
     "resolve_runs": "flopcast.fitting.inputs",
+    "PSENS_THRESHOLD": "flopcast.fitting.sensitivity",
+    "prior_sensitivity": "flopcast.fitting.sensitivity",
 }
 
 __all__ = [

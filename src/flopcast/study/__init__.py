@@ -42,7 +42,7 @@ Modules, in the order the work flows:
 - :mod:`~flopcast.study.result`: :class:`StudyResult`, its tables, JSON and CSV.
 - :mod:`~flopcast.study.tornado`: the tornado chart (:func:`tornado_chart`).
 - :mod:`~flopcast.study.write`: :func:`write_study` and the Markdown and HTML sections.
-- :mod:`~flopcast.study.prior_sensitivity`: :func:`prior_sensitivity`, a cheaper check from
+- :mod:`~flopcast.fitting.sensitivity` (re-exported): :func:`prior_sensitivity`, a cheaper check from
   a single fit: ArviZ's power-scaling sensitivity says which headline parameters are
   driven by the prior and which by the data, without refitting.
 
@@ -56,6 +56,7 @@ Examples
 >>> write_study(result, "reports/policy_sensitivity")         # doctest: +SKIP
 """
 
+from flopcast.fitting.sensitivity import PSENS_THRESHOLD, prior_sensitivity
 from flopcast.study.columns import (
     COLUMN_UNITS,
     CORE_COLUMNS,
@@ -64,7 +65,6 @@ from flopcast.study.columns import (
     STATUS_OK,
     interval_names,
 )
-from flopcast.study.prior_sensitivity import PSENS_THRESHOLD, prior_sensitivity
 from flopcast.study.result import JSON_VERSION, StudyResult
 from flopcast.study.scheduler import STEAL_MIN_VARIANTS, run_study
 from flopcast.study.scheduler import _Job as _Job  # the scheduler's tests use these two

@@ -250,7 +250,9 @@ def _context() -> Any:
     """``forkserver`` (workers fork from a server that imported PyMC once), else ``spawn``."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["flopcast.fitting.sampling", "flopcast.forecasting", "flopcast.cost"])
+        ctx.set_forkserver_preload(
+            ["flopcast.fitting.sampling", "flopcast.forecasting", "flopcast.cost"]
+        )
         return ctx
     return mp.get_context("spawn")
 

@@ -21,10 +21,10 @@ import numpy as np
 
 from flopcast.caches import CacheDict
 from flopcast.exceptions import FlopcastError
+from flopcast.fitting.sensitivity import _psens_text
 from flopcast.intervals import central_interval, interval_columns
 from flopcast.spec import ForecastSpec, ModelSpec
 from flopcast.study.columns import LEVEL, STATUS_DIAGNOSTICS, STATUS_OK, interval_names
-from flopcast.study.prior_sensitivity import _psens_text
 from flopcast.study.spec import StudyOptions
 
 if TYPE_CHECKING:

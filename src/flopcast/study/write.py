@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flopcast.exceptions import FlopcastError
+from flopcast.fitting.sensitivity import PSENS_THRESHOLD
 from flopcast.formatting import md_escape
 from flopcast.study.columns import STATUS_OK
-from flopcast.study.prior_sensitivity import PSENS_THRESHOLD
 
 if TYPE_CHECKING:
     from flopcast.study.result import StudyResult
