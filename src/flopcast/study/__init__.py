@@ -42,7 +42,7 @@ Modules, in the order the work flows:
 - :mod:`~flopcast.study.result`: :class:`StudyResult`, its tables, JSON and CSV.
 - :mod:`~flopcast.study.tornado`: the tornado chart (:func:`tornado_chart`).
 - :mod:`~flopcast.study.write`: :func:`write_study` and the Markdown and HTML sections.
-- :mod:`~flopcast.fitting.sensitivity` (re-exported): :func:`prior_sensitivity`, a cheaper check from
+- :func:`~flopcast.fitting.sensitivity.prior_sensitivity` (re-exported), a cheaper check from
   a single fit: ArviZ's power-scaling sensitivity says which headline parameters are
   driven by the prior and which by the data, without refitting.
 
