@@ -27,11 +27,11 @@ from flopcast.cli import main
 from flopcast.cli.report import default_out
 from flopcast.fitting import Fit, fit, load_fit
 from flopcast.forecasting import Forecast, forecast
+from flopcast.intervals import interval_columns
 from flopcast.report import (
     REPORT_VERSION,
     SECTION_TITLES,
-    _section_diagnostics,
-    _section_findings,
+    SUMMARY_JSON_VERSION,
     key_findings,
     load_or_fit,
     md_escape,
@@ -39,6 +39,7 @@ from flopcast.report import (
     spec_to_toml,
     write_report,
 )
+from flopcast.report.sections import diagnostics_section, findings_section
 from flopcast.runs import RunTable, read_runs, write_runs
 from flopcast.simulate import simulate_runs
 from flopcast.spec import ModelSpec, load_spec
@@ -215,6 +216,7 @@ def test_page_is_self_contained_and_prints_cleanly(report):
 
 def test_summary_json_has_report_version_fit_and_forecast_keys(report):
     summary = json.loads((report.out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["json_version"] == SUMMARY_JSON_VERSION == 2
     assert summary["report_version"] == REPORT_VERSION
     for key in report.fit.to_json_dict():
         assert key in summary, key
@@ -239,9 +241,10 @@ def test_key_findings_give_every_estimate_with_its_interval(report):
     findings = key_findings(report.fit, report.forecast)
     summary = report.fit.summary()
     doubling = summary.loc["doubling_months_era_2"]
+    low, high = (doubling[c] for c in interval_columns())
     first = findings[0]
     assert f"doubled every {doubling['median']:.1f} months" in first
-    assert f"90% credible interval {doubling['ci_low']:.1f}–{doubling['ci_high']:.1f}" in first
+    assert f"90% credible interval {low:.1f}–{high:.1f}" in first
     assert "break date; 90% credible interval" in first
     assert "90% credible interval" in findings[1] and "90% predictive interval" in findings[1]
     assert any("posterior probability" in f for f in findings)  # says what intervals mean
@@ -294,7 +297,7 @@ def test_failing_diagnostics_raise_a_loud_banner(report):
     bad.diagnostics = dataclasses.replace(
         report.fit.diagnostics, problems=["max R-hat 1.200 > 1.01"]
     )
-    page = render_html([_section_findings(bad, None), _section_diagnostics(bad)], bad)
+    page = render_html([findings_section(bad, None), diagnostics_section(bad)], bad)
     assert page.count("SAMPLING PROBLEMS: do not trust these numbers") == 3  # top, 2 sections
     assert 'class="banner banner-danger"' in page
     assert "max R-hat 1.200 &gt; 1.01" in page

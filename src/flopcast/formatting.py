@@ -252,19 +252,26 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 
 
 def md_escape(text: Any) -> str:
     """Plain text made safe for Markdown, in a paragraph or a table cell.
 
-    HTML is escaped first (raw HTML passes through Markdown), then every Markdown inline
-    metacharacter and ``$`` (GitHub reads it as maths); newlines become spaces.
+    HTML is escaped first (raw HTML passes through Markdown), then Markdown's inline
+    metacharacters (with ``[`` and ``]`` escaped no link or image can form, so parentheses
+    stay as they are) and ``$`` (GitHub reads it as maths); a leading ``#`` is escaped so
+    the text cannot become a heading; newlines become spaces.
 
     Examples
     --------
-    >>> md_escape("<b>x</b> a_b|c")
-    '&lt;b&gt;x&lt;/b&gt; a\\\\_b\\\\|c'
+    >>> md_escape("<script>alert(1)</script> a_b|c")
+    '&lt;script&gt;alert(1)&lt;/script&gt; a\\\\_b\\\\|c'
+    >>> md_escape("# [link](http://example.com)")
+    '\\\\# \\\\[link\\\\](http://example.com)'
     """
     text = " ".join(str(text).splitlines())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    if text.startswith("#"):
+        text = "\\" + text
+    return text

@@ -1,0 +1,219 @@
+"""Build the sections and write the report folder: HTML, Markdown, figures, JSON, spec, fit."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flopcast.exceptions import FlopcastError
+from flopcast.fitting import Fit
+from flopcast.report.document import REPORT_VERSION, Section
+from flopcast.report.render import figure_blocks, render_html, render_markdown
+from flopcast.report.sections import (
+    classic_section,
+    diagnostics_section,
+    findings_section,
+    forecast_section,
+    frontier_section,
+    methods_section,
+    posteriors_section,
+    provenance_section,
+    reproduction_section,
+    study_parts,
+    study_section,
+    thresholds_section,
+)
+from flopcast.report.sections.provenance import matching_data
+from flopcast.report.spec_toml import spec_to_toml
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from flopcast.forecasting import Forecast
+    from flopcast.runs import RunTable
+
+__all__ = ["SUMMARY_JSON_VERSION", "build_sections", "summary_dict", "write_report"]
+
+#: Version of ``summary.json`` as a whole (its top-level ``json_version``). 2: the first
+#: version that carries it; the keys are those of version 1 (``report_version`` is kept).
+SUMMARY_JSON_VERSION = 2
+
+
+def build_sections(
+    fit: Fit,
+    *,
+    forecast: Forecast | None = None,
+    study: Any = None,
+    study_figure: Figure | None = None,
+    command: str | None = None,
+    data: RunTable | None = None,
+    frontier_fit: Fit | None = None,
+    frontier_n: int = 10,
+) -> list[Section]:
+    """The report's sections as a document model (what :func:`write_report` renders).
+
+    Parameters
+    ----------
+    fit, forecast, study, study_figure, command, data, frontier_fit
+        As in :func:`write_report`.
+    frontier_n : int, default 10
+        Frontier rule of the frontier chart (top N when published).
+
+    Returns
+    -------
+    list of Section
+
+    Examples
+    --------
+    >>> [s.title for s in build_sections(fit)][:2]     # doctest: +SKIP
+    ['Key findings', 'Training compute of all runs']
+    """
+    if study is not None:
+        study_parts(study, study_figure)  # fail before the slow figures
+    if data is None:
+        data = matching_data(fit)
+    cost_runs = data.runs if data is not None else None
+    sections = [
+        findings_section(fit, forecast),
+        classic_section(fit),
+        posteriors_section(fit),
+        frontier_section(fit, frontier_fit, frontier_n),
+        forecast_section(fit, forecast, cost_runs),
+        thresholds_section(forecast),
+    ]
+    if study is not None:
+        sections.append(study_section(study, study_figure))
+    sections += [
+        diagnostics_section(fit),
+        provenance_section(fit, data),
+        methods_section(fit),
+        reproduction_section(fit, command),
+    ]
+    return sections
+
+
+def summary_dict(fit: Fit, forecast: Forecast | None = None) -> dict[str, Any]:
+    """The content of ``summary.json``: ``json_version``, the fit's JSON, the forecast's
+    under ``forecast``, and ``report_version``.
+
+    Parameters
+    ----------
+    fit : Fit
+    forecast : Forecast, optional
+
+    Returns
+    -------
+    dict
+        JSON-ready; intervals are ``{"median": x, "ci90": [low, high]}`` (and ``"pi90"``
+        for predictive intervals).
+
+    Examples
+    --------
+    >>> summary = summary_dict(fit)                     # doctest: +SKIP
+    >>> summary["json_version"], summary["report_version"]   # doctest: +SKIP
+    (2, 1)
+    """
+    out: dict[str, Any] = {"json_version": SUMMARY_JSON_VERSION}
+    out.update(fit.to_json_dict())
+    if forecast is not None:
+        out["forecast"] = forecast.to_json_dict()
+    out["json_version"] = SUMMARY_JSON_VERSION
+    out["report_version"] = REPORT_VERSION
+    return out
+
+
+def write_report(
+    fit: Fit,
+    out_dir: str | Path,
+    *,
+    forecast: Forecast | None = None,
+    study: Any = None,
+    command: str | None = None,
+    study_figure: Figure | None = None,
+    data: RunTable | None = None,
+    frontier_fit: Fit | None = None,
+    save_fit: bool = True,
+) -> Path:
+    """Write the report folder: index.html, report.md, figures/, summary.json, fit.nc.
+
+    Parameters
+    ----------
+    fit : Fit
+        The fit to report.
+    out_dir : str or Path
+        Folder to write into (created if missing; files of an earlier report are
+        replaced).
+    forecast : Forecast, optional
+        Adds the forecast fan charts, the forecast table and the threshold crossings.
+    study : pandas.DataFrame or (DataFrame, Figure), optional
+        A sensitivity study (one row per variant), rendered as a table and the optional
+        figure; ``DataFrame.attrs["description"]`` becomes its introduction.
+    command : str, optional
+        The command line that produced the report, for the reproduction section.
+    study_figure : matplotlib.figure.Figure, optional
+        The study's chart (e.g. a tornado chart), when ``study`` is a bare DataFrame.
+    data : RunTable, optional
+        The data the fit was made from, for the row-by-row list of exclusions and the
+        recorded costs. By default the fit's data source is read again when its sha256
+        matches the fit's; otherwise exclusions are given as counts only.
+    frontier_fit : Fit, optional
+        A fit of frontier runs, drawn on the frontier chart.
+    save_fit : bool, default True
+        Save the fit as ``fit.nc`` (written atomically, so a fit loaded from that file can
+        be saved over it).
+
+    Returns
+    -------
+    Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    FlopcastError
+        When ``fit`` is not a Fit or ``study`` is not a DataFrame.
+
+    Examples
+    --------
+    >>> import flopcast
+    >>> from flopcast.forecasting import forecast
+    >>> fit = flopcast.fit(spec="two_eras")                       # doctest: +SKIP
+    >>> write_report(fit, "reports/demo", forecast=forecast(fit))  # doctest: +SKIP
+    PosixPath('reports/demo/index.html')
+    """
+    if not isinstance(fit, Fit):
+        raise FlopcastError(f"write_report needs a Fit, got {type(fit).__name__}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig_dir = out / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    if data is None:
+        data = matching_data(fit)
+    sections = build_sections(
+        fit,
+        forecast=forecast,
+        study=study,
+        study_figure=study_figure,
+        command=command,
+        data=data,
+        frontier_fit=frontier_fit,
+    )
+    for block in (b for s in sections for b in figure_blocks(s.blocks)):
+        (fig_dir / f"{block.name}.png").write_bytes(block.png)
+    index = out / "index.html"
+    index.write_text(render_html(sections, fit, data=data), encoding="utf-8")
+    (out / "report.md").write_text(render_markdown(sections, fit, data=data), encoding="utf-8")
+    summary = summary_dict(fit, forecast)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "spec.toml").write_text(spec_to_toml(fit.spec), encoding="utf-8")
+    if save_fit:
+        # Written beside and then renamed, so a fit loaded (lazily) from fit.nc can be
+        # saved over it, and a crash never leaves a half-written fit.nc.
+        tmp = out / f".fit.{os.getpid()}.nc.tmp"
+        try:
+            fit.save(tmp)
+            os.replace(tmp, out / "fit.nc")
+        finally:
+            tmp.unlink(missing_ok=True)
+    return index
