@@ -318,7 +318,7 @@ class Fit:
         return ll.reshape(c, d, -1)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The documented scripting contract (see README, "summary JSON").
+        """The documented scripting contract (see the docs, reference/file_formats).
 
         Every estimate is ``{"median": x, "ci90": [low, high]}`` (a 90% credible interval);
         the top-level ``json_version`` (:data:`JSON_VERSION`) changes when the layout does.

@@ -21,12 +21,12 @@ from the last run (the fitted trend is pinned by the data up to it). With
 Why not count the fit's own breaks? A fit has the number of breaks its spec gives it
 (``K = 1`` for two eras), so ``K`` breaks in the data's 70-year span is not an observation
 of the break rate: it gave 0.02 breaks per year, and the 2019 backtest's 90% intervals then
-covered 76% of later runs (``README.md``, "Backtests"). The earlier additive slope changes
+covered 76% of later runs (docs, explanation/backtests). The earlier additive slope changes
 (``Normal(0, RMS of fitted changes)``, clamped at zero) were too small in the fast modern
 era for the same reason: the one fitted change was measured between two slow eras. Without
 the cap, the multiplicative changes put the upper 90% bound of 2030 frontier compute above
-1e34 FLOP; without the undetectable window the 2019 backtest covered 0.82 (README,
-"Backtests", lists every variant that was tried).
+1e34 FLOP; without the undetectable window the 2019 backtest covered 0.82 (the docs page
+explanation/backtests lists every variant that was tried).
 """
 
 from __future__ import annotations
