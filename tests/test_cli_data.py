@@ -84,9 +84,9 @@ def test_summary_of_a_user_file_names_it_and_counts_its_exclusions(tmp_path):
     assert re.search(r"compute is negative\s+1", result.output)
 
 
-def test_summary_of_an_unusable_file_prints_one_error_and_exits_1(tmp_path):
+def test_summary_of_an_unusable_file_prints_one_error_and_exits_2(tmp_path):
     result = invoke("summary", str(write(tmp_path, "")))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith("Error: ") and "empty" in result.output
 
 
@@ -145,12 +145,12 @@ def test_validate_a_bad_file_prints_every_problem_with_file_row_column_value_and
     ],
     ids=["empty", "header-only", "semicolons", "binary", "missing-column", "latin-1"],
 )
-def test_validate_an_unusable_file_prints_one_readable_error_and_exits_1(
+def test_validate_an_unusable_file_prints_one_readable_error_and_exits_2(
     tmp_path, content, expected
 ):
     path = write(tmp_path, content)
     result = invoke("validate", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith(f"Error: {path}: ")
     assert expected in result.output
 
@@ -207,12 +207,45 @@ def test_import_reports_problems_but_still_writes_the_usable_rows(tmp_path):
 def test_import_refuses_to_overwrite_its_input(tmp_path):
     path = write(tmp_path, GOOD)
     result = invoke("import", str(path), "-o", str(path))
-    assert result.exit_code == 1 and "must differ" in result.output
+    assert result.exit_code == 2 and "must differ" in result.output
     assert path.read_text(encoding="utf-8") == GOOD
 
 
-def test_import_of_an_unusable_file_writes_nothing_and_exits_1(tmp_path):
+def test_import_of_an_unusable_file_writes_nothing_and_exits_2(tmp_path):
     out = tmp_path / "out.csv"
     result = invoke("import", str(write(tmp_path, "system\tdate\tcompute_flop\n")), "-o", str(out))
-    assert result.exit_code == 1 and "tab-delimited" in result.output
+    assert result.exit_code == 2 and "tab-delimited" in result.output
     assert not out.exists()
+
+
+def test_every_command_shares_one_exit_code_for_bad_input(tmp_path):
+    """The same mistake (a spec or runs file that does not exist) exits 2 in every command."""
+    from flopcast.cli import main
+    from flopcast.cli.errors import EXIT_BAD_INPUT
+
+    runner = CliRunner()
+    missing_spec = str(tmp_path / "no_such_spec.toml")
+    for args in (
+        ["fit", "--spec", missing_spec],
+        ["forecast", "--spec", missing_spec],
+        ["report", "--spec", missing_spec, "--out", str(tmp_path / "r")],
+        ["backtest", "--spec", missing_spec],
+        ["data", "summary", str(write(tmp_path, ""))],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == EXIT_BAD_INPUT, (args, result.output)
+        assert result.output.startswith("Error: "), (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_a_file_system_error_exits_3_and_names_the_file(tmp_path):
+    from flopcast.cli import main
+    from flopcast.cli.errors import EXIT_FILE_SYSTEM
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["data", "import", str(write(tmp_path, GOOD)), "-o", str(blocker / "out.csv")]
+    )
+    assert result.exit_code == EXIT_FILE_SYSTEM, result.output
+    assert result.output.startswith("Error: ") and str(blocker) in result.output

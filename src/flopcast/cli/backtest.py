@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
 from flopcast.cli.options import data_option, regime_options, spec_option
+from flopcast.cli.output import emit_json
 from flopcast.exceptions import FlopcastError
 
 
@@ -49,29 +48,19 @@ def command(
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
-    try:
-        if data_path is not None and not data_path.is_file():
-            raise FlopcastError(f"--data {data_path}: no such file")
-        spec = load_spec(spec_path)
-        runs = read_runs(data_path) if data_path else None
-        result = backtest(
-            runs,
-            spec,
-            cutoff=list(cutoffs) or ["2021-01-01"],
-            seed=seed,
-            measurement_error=not no_measurement_error,
-            regime_changes=regime_changes,
-            regime_rate=regime_rate,
-        )
-    except FlopcastError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    if data_path is not None and not data_path.is_file():
+        raise FlopcastError(f"--data {data_path}: no such file")
+    spec = load_spec(spec_path)
+    runs = read_runs(data_path) if data_path else None
+    result = backtest(
+        runs,
+        spec,
+        cutoff=list(cutoffs) or ["2021-01-01"],
+        seed=seed,
+        measurement_error=not no_measurement_error,
+        regime_changes=regime_changes,
+        regime_rate=regime_rate,
+    )
     click.echo(result.format_table())
     if json_path:
-        text = json.dumps(result.to_json_dict(), indent=2)
-        if str(json_path) == "-":
-            click.echo(text)
-        else:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"wrote backtest JSON to {json_path}")
+        emit_json(result.to_json_dict(), json_path, "backtest JSON")

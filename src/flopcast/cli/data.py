@@ -3,19 +3,20 @@
 A thin layer over :mod:`flopcast.runs`: every command calls the public functions
 (:func:`~flopcast.runs.read_runs`, :func:`~flopcast.runs.load_runs`,
 :func:`~flopcast.runs.summarize_runs`, :func:`~flopcast.runs.write_runs`) and prints plain-text
-tables. A bad file prints ``Error: ...`` (never a traceback) and exits with status 1.
+tables. A bad file prints ``Error: ...`` (never a traceback) and exits with status 2; a file
+that reads but has problem rows makes ``data validate`` exit with status 1 (see
+:mod:`flopcast.cli.errors`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from flopcast.exceptions import FlopcastError
+from flopcast.cli.errors import EXIT_FLAGGED, fail
 from flopcast.runs import (
     Format,
     RunTable,
@@ -49,18 +50,6 @@ _MAX_ROWS = click.option(
     help="Show at most this many problem/exclusion rows (0: all).",
 )
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def _guard(action: Callable[[], RunTable]) -> RunTable:
-    """Run ``action``; turn a flopcast or file-system error into one message and exit 1."""
-    try:
-        return action()
-    except FlopcastError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        raise SystemExit(1) from None
-    except OSError as exc:
-        click.echo(f"Error: cannot read {exc.filename}: {exc.strerror}", err=True)
-        raise SystemExit(1) from None
 
 
 def _today(value: dt.datetime | None) -> dt.date | None:
@@ -99,9 +88,9 @@ def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
     Without PATH, summarises the bundled dataset (with the snapshot rows it leaves out).
     """
     if path is None:
-        table = _guard(lambda: load_runs(include_excluded=True))
+        table = load_runs(include_excluded=True)
     else:
-        table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+        table = read_runs(path, fmt, today=_today(today))
     s = summarize_runs(table)
     lines = [f"Run table: {_title(table)}"]
     if table.note:
@@ -141,7 +130,7 @@ def validate(path: Path, fmt: Format, today: dt.datetime | None, max_rows: int) 
     Exits 0 when no problem was found (rows of an Epoch export without a compute estimate are
     expected exclusions, listed but not problems), 1 otherwise.
     """
-    table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+    table = read_runs(path, fmt, today=_today(today))
     counts = summarize_runs(table)["exclusions"]
     if table.ok:
         click.echo(
@@ -164,7 +153,7 @@ def validate(path: Path, fmt: Format, today: dt.datetime | None, max_rows: int) 
     click.echo(format_problems(table.problems, _limit(max_rows)))
     if len(counts):
         click.echo(_section("Exclusions by reason (a row may have several)", counts))
-    raise SystemExit(1)
+    raise SystemExit(EXIT_FLAGGED)
 
 
 @data.command("import")
@@ -200,9 +189,8 @@ def import_(
     Usable rows are written to OUTPUT; excluded rows and problems are listed.
     """
     if output.resolve() == path.resolve():
-        click.echo("Error: the output file must differ from the input file", err=True)
-        raise SystemExit(1)
-    table = _guard(lambda: read_runs(path, fmt, today=_today(today)))
+        fail("the output file must differ from the input file")
+    table = read_runs(path, fmt, today=_today(today))
     write_runs(table.runs, output)
     click.echo(
         f"Imported {len(table.runs)} runs from {_title(table)} ({table.format} format) "

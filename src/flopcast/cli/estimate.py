@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import click
 
+from flopcast.cli.errors import fail
 from flopcast.exceptions import FlopcastError
 from flopcast.hardware.estimate import (
     DEFAULT_BACKWARD_FACTOR,
@@ -66,8 +67,7 @@ def _run(build: Callable[[], ComputeEstimate], extra: list[str] | None = None) -
     try:
         est = build()
     except FlopcastError as exc:
-        click.echo(f"Error: {_cli_message(str(exc))}", err=True)
-        raise SystemExit(2) from None
+        fail(_cli_message(str(exc)))
     click.echo(_render(est, extra))
 
 

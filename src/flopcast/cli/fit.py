@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
 from flopcast.cli.options import data_option, spec_option
-from flopcast.exceptions import FlopcastError
+from flopcast.cli.output import emit_json
 
 
 @click.command(name="fit")
@@ -31,27 +29,17 @@ def command(spec_path, data_path, out, json_path, seed, backend, latent) -> None
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
-    try:
-        spec = load_spec(spec_path)
-        if backend:
-            spec = spec.with_overrides({"sampler.backend": backend})
-        runs = read_runs(data_path) if data_path else None
-        result = fit(runs, spec, seed=seed)
-    except FlopcastError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    spec = load_spec(spec_path)
+    if backend:
+        spec = spec.with_overrides({"sampler.backend": backend})
+    runs = read_runs(data_path) if data_path else None
+    result = fit(runs, spec, seed=seed)
     click.echo(repr(result))
     if latent:
         click.echo(result.latent().to_string(max_rows=None))
     if out:
         click.echo(f"saved fit to {result.save(out)}")
     if json_path:
-        text = json.dumps(result.to_json_dict(), indent=2)
-        if str(json_path) == "-":
-            click.echo(text)
-        else:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"wrote summary JSON to {json_path}")
+        emit_json(result.to_json_dict(), json_path, "summary JSON")
     if not result.diagnostics.ok:
         click.echo(result.diagnostics.warning_block(), err=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
 from flopcast.cli.options import cost_option, data_option, regime_options, spec_option
+from flopcast.cli.output import emit_json
 from flopcast.exceptions import FlopcastError
 
 
@@ -62,29 +61,25 @@ def command(
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
-    try:
-        if fit_path is not None and (spec_path or data_path):
-            raise FlopcastError("give either --fit or --spec/--data, not both")
-        if fit_path is not None:
-            result = load_fit(fit_path)
-        else:
-            if data_path is not None and not data_path.is_file():
-                raise FlopcastError(f"--data {data_path}: no such file")
-            spec = load_spec(spec_path or "two_eras")
-            runs = read_runs(data_path) if data_path else None
-            result = fit(runs, spec, seed=seed)
-        fc = forecast(
-            result,
-            until=until,
-            regime_changes=regime_changes,
-            regime_rate=regime_rate,
-            cost=False if cost_kind == "none" else cost_kind,
-            seed=seed,
-            frontier="auto" if frontier_quantile is None else frontier_quantile,
-        )
-    except FlopcastError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    if fit_path is not None and (spec_path or data_path):
+        raise FlopcastError("give either --fit or --spec/--data, not both")
+    if fit_path is not None:
+        result = load_fit(fit_path)
+    else:
+        if data_path is not None and not data_path.is_file():
+            raise FlopcastError(f"--data {data_path}: no such file")
+        spec = load_spec(spec_path or "two_eras")
+        runs = read_runs(data_path) if data_path else None
+        result = fit(runs, spec, seed=seed)
+    fc = forecast(
+        result,
+        until=until,
+        regime_changes=regime_changes,
+        regime_rate=regime_rate,
+        cost=False if cost_kind == "none" else cost_kind,
+        seed=seed,
+        frontier="auto" if frontier_quantile is None else frontier_quantile,
+    )
     click.echo(fc.format_tables())
     if not result.diagnostics.ok:
         click.echo(result.diagnostics.warning_block(), err=True)
@@ -93,10 +88,4 @@ def command(
     if json_path:
         summary = result.to_json_dict()
         summary["forecast"] = fc.to_json_dict()
-        text = json.dumps(summary, indent=2)
-        if str(json_path) == "-":
-            click.echo(text)
-        else:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"wrote summary JSON to {json_path}")
+        emit_json(summary, json_path, "summary JSON")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -71,51 +70,39 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
     spec.toml into OUT, then prints the key findings. A saved OUT/fit.nc is reused when
     its resolved spec, data sha256 and seed match.
     """
+    from flopcast.forecasting import forecast
     from flopcast.report import key_findings, load_or_fit, write_report
     from flopcast.runs import load_runs, read_runs
     from flopcast.spec import load_spec
 
     start = time.perf_counter()
-    try:
-        spec = load_spec(spec_path)
-        if data_path is not None:
-            if not data_path.is_file():
-                raise FlopcastError(f"--data {data_path}: no such file")
-            data = read_runs(data_path)
-        elif spec.data.source == "bundled":
-            data = load_runs(include_excluded=True)
-        else:
-            data = read_runs(spec.data.source)
-        out = out if out is not None else default_out(spec.name)
-        if out.exists() and not out.is_dir():
-            raise FlopcastError(f"--out {out}: exists and is not a folder")
-        result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
-        click.echo(message)
-        click.echo(f"  ({time.perf_counter() - start:.1f} s)")
-        fc = None
-        try:
-            from flopcast.forecasting import forecast
-        except ImportError as exc:  # pragma: no cover - forecast ships with flopcast
-            click.echo(f"no forecast: flopcast.forecasting is unavailable ({exc})", err=True)
-        else:
-            step = time.perf_counter()
-            fc = forecast(result, until=until, cost=False if cost_kind == "none" else cost_kind)
-            click.echo(f"forecast to {fc.horizon:.2f} ({time.perf_counter() - step:.1f} s)")
-        command_line = _command_line(spec_path, data_path, out, until, seed, cost_kind)
-        index = write_report(
-            result,
-            out,
-            forecast=fc,
-            command=command_line,
-            data=data,
-            save_fit=not reused,
-        )
-    except FlopcastError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    spec = load_spec(spec_path)
+    if data_path is not None:
+        if not data_path.is_file():
+            raise FlopcastError(f"--data {data_path}: no such file")
+        data = read_runs(data_path)
+    elif spec.data.source == "bundled":
+        data = load_runs(include_excluded=True)
+    else:
+        data = read_runs(spec.data.source)
+    out = out if out is not None else default_out(spec.name)
+    if out.exists() and not out.is_dir():
+        raise FlopcastError(f"--out {out}: exists and is not a folder")
+    result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
+    click.echo(message)
+    click.echo(f"  ({time.perf_counter() - start:.1f} s)")
+    step = time.perf_counter()
+    fc = forecast(result, until=until, cost=False if cost_kind == "none" else cost_kind)
+    click.echo(f"forecast to {fc.horizon:.2f} ({time.perf_counter() - step:.1f} s)")
+    command_line = _command_line(spec_path, data_path, out, until, seed, cost_kind)
+    index = write_report(
+        result,
+        out,
+        forecast=fc,
+        command=command_line,
+        data=data,
+        save_fit=not reused,
+    )
     click.echo(f"wrote {index}")
     for name in ("report.md", "figures", "summary.json", "spec.toml"):
         click.echo(f"wrote {out / name}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.errors import EXIT_FLAGGED
 from flopcast.cli.options import data_option
 from flopcast.exceptions import FlopcastError
 
@@ -69,38 +70,33 @@ def command(study_path, out, data_path, processes, scheduler, only, seed, progre
     """
     from flopcast.study import load_study, run_study, write_study
 
-    try:
-        study = load_study(study_path)
-        labels = [label.strip() for item in only for label in item.split(",") if label.strip()]
-        if labels:
-            study = study.select(labels)
-        data = None
-        if data_path is not None:
-            from flopcast.runs import read_runs
+    study = load_study(study_path)
+    labels = [label.strip() for item in only for label in item.split(",") if label.strip()]
+    if labels:
+        study = study.select(labels)
+    data = None
+    if data_path is not None:
+        from flopcast.runs import read_runs
 
-            if not data_path.is_file():
-                raise FlopcastError(f"--data {data_path}: no such file")
-            data = read_runs(data_path)
-        out = out if out is not None else default_out(study.name)
-        if out.exists() and not out.is_dir():
-            raise FlopcastError(f"--out {out}: exists and is not a folder")
-        click.echo(
-            f"{study}: running {len(study.variants)} fits"
-            + (f" on {scheduler}" if scheduler else ""),
-            err=True,
-        )
-        result = run_study(
-            study,
-            data=data,
-            processes=processes,
-            scheduler=scheduler,
-            progress=progress,
-            seed=seed,
-        )
-        paths = write_study(result, out)
-    except (FlopcastError, OSError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        if not data_path.is_file():
+            raise FlopcastError(f"--data {data_path}: no such file")
+        data = read_runs(data_path)
+    out = out if out is not None else default_out(study.name)
+    if out.exists() and not out.is_dir():
+        raise FlopcastError(f"--out {out}: exists and is not a folder")
+    click.echo(
+        f"{study}: running {len(study.variants)} fits" + (f" on {scheduler}" if scheduler else ""),
+        err=True,
+    )
+    result = run_study(
+        study,
+        data=data,
+        processes=processes,
+        scheduler=scheduler,
+        progress=progress,
+        seed=seed,
+    )
+    paths = write_study(result, out)
     click.echo(result.format_table())
     click.echo("")
     for path in paths.values():
@@ -112,4 +108,4 @@ def command(study_path, out, data_path, processes, scheduler, only, seed, progre
     )
     if result.failed:
         click.echo(f"{len(result.failed)} variant(s) failed: {', '.join(result.failed)}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FLAGGED)

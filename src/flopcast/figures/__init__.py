@@ -22,7 +22,8 @@ Conventions:
 
 Modules: ``style`` (palette, method markers, fonts, axes helpers, :func:`to_png`), ``fit``
 (the classic chart, break-date and doubling-time posteriors), ``frontier`` (the frontier
-chart), ``forecast`` (compute and cost fan charts with thresholds).
+chart), ``forecast`` (compute and cost fan charts with thresholds), ``study`` (the tornado
+chart of a sensitivity study).
 
 Examples
 --------
@@ -34,6 +35,7 @@ Examples
 from flopcast.figures.fit import break_date_posteriors, classic_chart, doubling_time_posteriors
 from flopcast.figures.forecast import forecast_compute_chart, forecast_cost_chart
 from flopcast.figures.frontier import frontier_chart
+from flopcast.figures.study import tornado_chart
 from flopcast.figures.style import (
     FONT,
     METHOD_STYLES,
@@ -60,4 +62,5 @@ __all__ = [
     "forecast_cost_chart",
     "frontier_chart",
     "to_png",
+    "tornado_chart",
 ]

@@ -40,7 +40,7 @@ Modules, in the order the work flows:
   compile-reuse schedule, progress, :func:`run_study`.
 - :mod:`~flopcast.study.worker`: one job in a worker: fit, forecast, one row per variant.
 - :mod:`~flopcast.study.result`: :class:`StudyResult`, its tables, JSON and CSV.
-- :mod:`~flopcast.study.tornado`: the tornado chart (:func:`tornado_chart`).
+- the tornado chart is :func:`flopcast.figures.tornado_chart` (:meth:`StudyResult.tornado`).
 - :mod:`~flopcast.study.write`: :func:`write_study` and the Markdown and HTML sections.
 - :func:`~flopcast.fitting.sensitivity.prior_sensitivity` (re-exported), a cheaper check from
   a single fit: ArviZ's power-scaling sensitivity says which headline parameters are
@@ -70,7 +70,6 @@ from flopcast.study.scheduler import STEAL_MIN_VARIANTS, run_study
 from flopcast.study.scheduler import _Job as _Job  # the scheduler's tests use these two
 from flopcast.study.scheduler import _pick as _pick
 from flopcast.study.spec import BASE_LABEL, StudyOptions, StudySpec, Variant, load_study
-from flopcast.study.tornado import DEFAULT_TORNADO, HEADLINE_METRICS, tornado_chart
 from flopcast.study.worker import HEADLINE_YEAR, THRESHOLD_FLOP, THRESHOLD_USD
 from flopcast.study.write import study_html_section, study_markdown_section, write_study
 
@@ -78,8 +77,6 @@ __all__ = [
     "BASE_LABEL",
     "COLUMN_UNITS",
     "CORE_COLUMNS",
-    "DEFAULT_TORNADO",
-    "HEADLINE_METRICS",
     "HEADLINE_YEAR",
     "JSON_VERSION",
     "LEVEL",
@@ -99,6 +96,5 @@ __all__ = [
     "run_study",
     "study_html_section",
     "study_markdown_section",
-    "tornado_chart",
     "write_study",
 ]

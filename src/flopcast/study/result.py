@@ -313,14 +313,14 @@ class StudyResult:
     ) -> Figure:
         """How each variation moves the headline outputs relative to the base.
 
-        See :func:`flopcast.study.tornado.tornado_chart` (this calls it).
+        See :func:`flopcast.figures.study.tornado_chart` (this calls it).
 
         Examples
         --------
         >>> fig = result.tornado()                              # doctest: +SKIP
         >>> fig = result.tornado(metric="cost_2030")           # doctest: +SKIP
         """
-        from flopcast.study.tornado import tornado_chart
+        from flopcast.figures.study import tornado_chart
 
         return tornado_chart(self, metric, ax=ax)
 
