@@ -19,6 +19,8 @@ PURE_MODULES = (
     "flopcast.runs.bundled",
     "flopcast.hardware.estimate",
     "flopcast.cli.errors",
+    "flopcast.userdirs",
+    "flopcast.atomic",
 )
 
 
