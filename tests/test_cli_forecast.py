@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import FAST_SAMPLER, STANDARD_TRUTH
+from conftest import FAST_SAMPLER, STANDARD_TRUTH, hand_fit, line_runs
 from flopcast.cli import main
 from flopcast.runs import write_runs
 from flopcast.simulate import simulate_runs
-from test_forecast import hand_fit, line_runs
 
 
 def invoke(*args: str):

@@ -9,9 +9,9 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from conftest import example_report
 from flopcast import figures
 from flopcast.exceptions import FlopcastError
-from test_report import example_report
 
 #: Each chart as a call on the example report, with its number of panels and default size.
 CHARTS = {

@@ -10,16 +10,22 @@ from __future__ import annotations
 import json
 import math
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 from scipy import stats
 
-from conftest import STANDARD_TRUTH, fast_spec
+from conftest import (
+    LEVEL,
+    SLOPE,
+    STANDARD_TRUTH,
+    FixedPricePerformance,
+    hand_fit,
+    line_runs,
+)
 from flopcast.exceptions import FlopcastError, SpecError
-from flopcast.fitting import Fit, _runs_to_dataset, prepare_runs
+from flopcast.fitting import Fit
 from flopcast.forecasting import (
     SLOPE_LOG_CHANGE_FLOOR,
     RegimeChanges,
@@ -38,74 +44,6 @@ from flopcast.trend import piecewise_trend
 
 #: Exact checks: interpolation on a monthly grid is exact for straight lines.
 EXACT_YEARS = 1e-9
-
-LEVEL, SLOPE = 20.0, 0.5  # log10 FLOP at T_REF = 2010, dex per year
-
-
-def line_runs(years, offsets=None) -> pd.DataFrame:
-    """Canonical runs on the line LEVEL + SLOPE (year - 2010), plus optional offsets."""
-    years = np.asarray(years, dtype=float)
-    offsets = np.zeros_like(years) if offsets is None else np.asarray(offsets, dtype=float)
-    dates = [pd.Timestamp(int(y), 1, 1) + pd.Timedelta(days=round((y % 1) * 365)) for y in years]
-    return pd.DataFrame(
-        {
-            "system": [f"run-{i}" for i in range(len(years))],
-            "date": pd.DatetimeIndex(dates),
-            "compute_flop": 10.0 ** (LEVEL + SLOPE * (years - T_REF) + offsets),
-            "method": "counted",
-            "confidence": "confident",
-            "domain": "Language",
-            "organization": "test",
-        }
-    )
-
-
-def hand_fit(
-    runs: pd.DataFrame,
-    *,
-    frontier_rule: str = "top_n",
-    scatter=None,
-    chains: int = 2,
-    draws: int = 500,
-    seed: int = 11,
-) -> Fit:
-    """A one-era Fit whose every draw has level LEVEL at T_REF and slope SLOPE."""
-    spec = fast_spec(model={"breaks": 0}, frontier={"rule": frontier_rule, "n": 10})
-    prepared = prepare_runs(runs, spec)
-    shape = (chains, draws)
-    if scatter is None:
-        scatter = 0.3 + 0.01 * np.random.default_rng(seed).standard_normal(shape)
-    slopes = np.full((*shape, 1), SLOPE)
-    posterior = xr.Dataset(
-        {
-            "level": (("chain", "draw"), np.full(shape, LEVEL)),
-            "slopes": (("chain", "draw", "era"), slopes),
-            "scatter": (("chain", "draw"), np.asarray(scatter, dtype=float)),
-            "doubling_months": (("chain", "draw", "era"), 12 * math.log10(2) / slopes),
-            "growth_per_year": (("chain", "draw", "era"), 10.0**slopes),
-        },
-        coords={"chain": np.arange(chains), "draw": np.arange(draws), "era": [0]},
-    )
-    idata = az.InferenceData(
-        posterior=posterior, observed_data=xr.Dataset({"y": ("run", prepared.inputs.y)})
-    )
-    idata.add_groups({"constant_data": _runs_to_dataset(prepared.runs)})
-    provenance = {"seed": seed, "data_sha256": "hand-made", "data_source": "test"}
-    return Fit(spec, prepared.runs, idata, provenance)
-
-
-class FixedPricePerformance:
-    """Price-performance of exactly 10**(17 + 0.1 (year - 2015)) FLOP per dollar."""
-
-    kind = "fixed"
-    base_year = 2023
-
-    def draws_at(self, years):
-        years = np.atleast_1d(np.asarray(years, dtype=float))
-        return (17.0 + 0.1 * (years - 2015.0))[None, :]
-
-    def slope_draws(self):
-        return np.array([0.1])
 
 
 @pytest.fixture(scope="module")

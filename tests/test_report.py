@@ -14,19 +14,23 @@ import dataclasses
 import json
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
-from matplotlib.figure import Figure
 
+from conftest import (
+    HOSTILE,
+    HOSTILE_EXCLUDED,
+    HOSTILE_ORG,
+    MARKDOWN_HOSTILE,
+    N_MISSING,
+    ExampleReport,
+    example_report,
+)
 from flopcast.cli import main
 from flopcast.cli.report import default_out
-from flopcast.fitting import Fit, fit, load_fit
-from flopcast.forecasting import Forecast, forecast
+from flopcast.fitting import load_fit
 from flopcast.intervals import interval_columns
 from flopcast.report import (
     REPORT_VERSION,
@@ -40,124 +44,8 @@ from flopcast.report import (
     write_report,
 )
 from flopcast.report.sections import diagnostics_section, findings_section
-from flopcast.runs import RunTable, read_runs, write_runs
-from flopcast.simulate import simulate_runs
+from flopcast.runs import read_runs, write_runs
 from flopcast.spec import ModelSpec, load_spec
-
-HOSTILE = "<script>alert(1)</script>"
-HOSTILE_ORG = "<img src=x onerror=alert(2)>"
-HOSTILE_EXCLUDED = "<b>bad & worse</b>"
-MARKDOWN_HOSTILE = "Evil | *bold* _x_ [link](http://example.com)"
-N_MISSING = 12  # rows without compute: more than COLLAPSE_ROWS, so a collapsible list
-
-SPEC_TOML = """\
-description = "Report test: one break, small sampler"
-
-[model]
-breaks = 1
-
-[sampler]
-chains = 2
-draws = 300
-tune = 300
-seed = 5
-"""
-
-
-class FixedPricePerformance:
-    """Price-performance of exactly 10**(17 + 0.1 (year - 2015)) FLOP per dollar."""
-
-    kind = "fixed"
-    base_year = 2023
-
-    def draws_at(self, years):
-        years = np.atleast_1d(np.asarray(years, dtype=float))
-        return (17.0 + 0.1 * (years - 2015.0))[None, :]
-
-    def slope_draws(self):
-        return np.array([0.1])
-
-
-@dataclass(frozen=True)
-class ExampleReport:
-    """Everything the report tests read."""
-
-    root: Path
-    spec_path: Path
-    data_path: Path
-    spec: ModelSpec
-    table: RunTable
-    fit: Fit
-    forecast: Forecast
-    out: Path
-    html: str
-    markdown: str
-
-
-_CACHE: dict[str, ExampleReport] = {}
-
-
-def _write_data(root: Path) -> Path:
-    runs, _ = simulate_runs(200, seed=11)
-    runs = runs.copy()
-    largest = int(runs["compute_flop"].idxmax())
-    runs.loc[largest, "system"] = HOSTILE
-    runs.loc[largest, "organization"] = HOSTILE_ORG
-    second = int(runs["compute_flop"].nlargest(2).index[-1])
-    runs.loc[second, "system"] = MARKDOWN_HOSTILE
-    path = write_runs(runs, root / "runs.csv")
-    extra = [f"{HOSTILE_EXCLUDED},2020-01-01,-5"]
-    extra += [f"missing-{i},2021-01-01," for i in range(N_MISSING)]
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(extra) + "\n")
-    return path
-
-
-def example_report(root: Path) -> ExampleReport:
-    """Fit, forecast and write the example report once per process (under ``root``)."""
-    if "report" in _CACHE:
-        return _CACHE["report"]
-    root.mkdir(parents=True, exist_ok=True)
-    spec_path = root / "report_test.toml"
-    spec_path.write_text(SPEC_TOML, encoding="utf-8")
-    data_path = _write_data(root)
-    spec = load_spec(spec_path)
-    table = read_runs(data_path, today="2026-01-01")
-    result = fit(table, spec, progress=False)
-    fc = forecast(result, until="2030-12-31", cost=FixedPricePerformance())
-    study = pd.DataFrame(
-        {
-            "variant": ["base", "errors x10", HOSTILE],
-            "doubling_months": [6.3, 7.1, np.nan],
-            "diagnostics_ok": [True, False, True],
-        }
-    )
-    study.attrs["description"] = "Each row refits the base spec with one change."
-    fig = Figure(figsize=(4, 2))
-    fig.add_subplot().barh([0, 1], [1.0, -0.5])
-    out = root / "report"
-    write_report(
-        result,
-        out,
-        forecast=fc,
-        study=study,
-        study_figure=fig,
-        command=f"flopcast report --spec {spec_path} --data {data_path}",
-        data=table,
-    )
-    _CACHE["report"] = ExampleReport(
-        root=root,
-        spec_path=spec_path,
-        data_path=data_path,
-        spec=spec,
-        table=table,
-        fit=result,
-        forecast=fc,
-        out=out,
-        html=(out / "index.html").read_text(encoding="utf-8"),
-        markdown=(out / "report.md").read_text(encoding="utf-8"),
-    )
-    return _CACHE["report"]
 
 
 @pytest.fixture(scope="module")
