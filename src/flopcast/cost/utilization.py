@@ -10,7 +10,6 @@ import pandas as pd
 
 from flopcast.exceptions import FlopcastError
 from flopcast.intervals import CI_LEVEL, interval_quantiles
-from flopcast.runs.bundled import bundled_data_path
 
 __all__ = ["UtilizationPrior", "utilization_evidence"]
 
@@ -95,16 +94,10 @@ class UtilizationPrior:
 
 
 def _load_cost_runs() -> pd.DataFrame:
-    """The bundled runs (flopcast.runs.load_runs if available, else data/runs.csv)."""
-    try:
-        from flopcast.runs import load_runs
-    except ImportError:
-        load_runs = None
-    if load_runs is not None:
-        return load_runs().runs
-    frame = pd.read_csv(bundled_data_path("runs.csv"), encoding="utf-8")
-    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
-    return frame
+    """The bundled runs (validated by :func:`flopcast.runs.load_runs`)."""
+    from flopcast.runs import load_runs
+
+    return load_runs().runs
 
 
 def _runs_frame(runs: Any) -> pd.DataFrame:

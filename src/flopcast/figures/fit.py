@@ -24,6 +24,7 @@ from flopcast.figures.style import (
     TREND_COLOR,
     band,
     figure_and_axes,
+    figure_of,
     log_limits,
     month_year,
     new_figure,
@@ -206,7 +207,7 @@ def break_date_posteriors(fit: Fit, *, ax: Axes | Sequence[Axes] | None = None) 
             note = fig.add_subplot()
         else:
             (note,) = panel_axes(ax, 1, "break_date_posteriors")
-            fig = note.figure
+            fig = figure_of(note)
         note.set_axis_off()
         text = (
             "This model has no break: one trend over the whole period."
@@ -221,7 +222,7 @@ def break_date_posteriors(fit: Fit, *, ax: Axes | Sequence[Axes] | None = None) 
         axes = list(fig.subplots(k, 1, squeeze=False)[:, 0])
     else:
         axes = panel_axes(ax, k, "break_date_posteriors")
-        fig = axes[0].figure
+        fig = figure_of(axes[0])
     for i, panel in enumerate(axes):
         style_axes(panel, years=False)
         pooled = values[:, :, i].ravel()
@@ -297,7 +298,7 @@ def doubling_time_posteriors(fit: Fit, *, ax: Axes | Sequence[Axes] | None = Non
         axes = list(fig.subplots(1, n_eras, squeeze=False)[0])
     else:
         axes = panel_axes(ax, n_eras, "doubling_time_posteriors")
-        fig = axes[0].figure
+        fig = figure_of(axes[0])
     medians = []
     for i, panel in enumerate(axes):
         style_axes(panel, years=False)

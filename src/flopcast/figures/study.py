@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from flopcast.exceptions import FlopcastError
+from flopcast.figures.style import figure_of
 from flopcast.spec import _hint
 from flopcast.study.columns import STATUS_DIAGNOSTICS, STATUS_ERROR_PREFIX, interval_names
 
@@ -140,7 +141,7 @@ def tornado_chart(
                 f"ax: got {len(axes)} axes for {len(metrics)} metric(s) {metrics}; give one "
                 "Axes per metric"
             )
-        fig = axes[0].figure
+        fig = figure_of(axes[0])
     labels = []
     for i in order:
         r = variants.iloc[i]

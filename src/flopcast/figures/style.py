@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -100,7 +101,7 @@ def figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figur
     if ax is None:
         fig = new_figure(width, height)
         return fig, fig.add_subplot(), True
-    return ax.figure, ax, False
+    return figure_of(ax), ax, False
 
 
 def panel_axes(
@@ -129,11 +130,27 @@ def style_axes(ax: Axes, *, years: bool = True) -> None:
         ax.spines[side].set_visible(False)
 
 
+def figure_of(ax: Axes) -> Figure:
+    """The figure an Axes given as ``ax=`` belongs to."""
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        raise FlopcastError("the Axes given as ax= belongs to no figure")
+    return fig
+
+
+def _flop_to_pfs_days(flop: Any) -> Any:
+    return np.asarray(flop, dtype=float) / PFS_DAY_FLOP
+
+
+def _pfs_days_to_flop(pfs_days: Any) -> Any:
+    return np.asarray(pfs_days, dtype=float) * PFS_DAY_FLOP
+
+
 def pfs_axis(ax: Axes) -> None:
     """A right-hand axis in petaflop/s-days for a log FLOP axis."""
     sec = ax.secondary_yaxis(
         "right",
-        functions=(lambda flop: flop / PFS_DAY_FLOP, lambda pfs: pfs * PFS_DAY_FLOP),
+        functions=(_flop_to_pfs_days, _pfs_days_to_flop),
     )
     sec.set_ylabel("petaflop/s-days", fontsize=FONT)
     sec.tick_params(labelsize=SMALL)

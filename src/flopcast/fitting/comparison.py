@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import arviz as az
 import pandas as pd
 
@@ -9,7 +11,11 @@ from flopcast.exceptions import FlopcastError
 from flopcast.fitting.result import Fit
 
 
-def compare_fits(fits: dict[str, Fit], *, method: str = "stacking") -> pd.DataFrame:
+def compare_fits(
+    fits: dict[str, Fit],
+    *,
+    method: Literal["stacking", "BB-pseudo-BMA", "pseudo-BMA"] = "stacking",
+) -> pd.DataFrame:
     """Rank fits of the *same runs* by expected log predictive density (PSIS-LOO).
 
     Parameters

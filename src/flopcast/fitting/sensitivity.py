@@ -142,7 +142,7 @@ def prior_sensitivity(
         names.remove("breaks")
     data = az.InferenceData(
         posterior=post[names],
-        log_likelihood=fit.idata.log_likelihood,
+        log_likelihood=fit.idata["log_likelihood"],
         log_prior=_log_prior(fit),
     )
     with warnings.catch_warnings():

@@ -83,7 +83,7 @@ def map_columns(headers: list[str], fmt: str, name: str) -> tuple[dict[str, str]
         for col in CANONICAL_COLUMNS:
             if col in by_norm:
                 mapping[col] = by_norm[col]
-        required = {c: (c,) for c in REQUIRED_COLUMNS}
+        required: dict[str, tuple[str, ...]] = {c: (c,) for c in REQUIRED_COLUMNS}
     else:
         for col, aliases in EPOCH_COLUMN_ALIASES.items():
             for alias in aliases:

@@ -412,7 +412,9 @@ def _format_errors(exc: ValidationError, model: type, prefix: str) -> str:
         where = ".".join(str(p) for p in (prefix, *loc))
         if err["type"] == "extra_forbidden":
             valid = _fields_at(model, loc)
-            lines.append(f"{where}: unknown key{_hint(loc[-1], valid)}; valid keys here: {valid}")
+            lines.append(
+                f"{where}: unknown key{_hint(str(loc[-1]), valid)}; valid keys here: {valid}"
+            )
         else:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{where} = {err.get('input')!r}: {msg}")
@@ -420,7 +422,8 @@ def _format_errors(exc: ValidationError, model: type, prefix: str) -> str:
 
 
 def _format_study_error(exc: ValidationError, values: dict[str, Any], origin: str) -> str:
-    raw_variants = values.get("variants") if isinstance(values.get("variants"), list) else []
+    variants_value = values.get("variants")
+    raw_variants: list[Any] = variants_value if isinstance(variants_value, list) else []
     lines = [f"{origin}: invalid study ({exc.error_count()} problem(s)):"]
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -436,9 +439,8 @@ def _format_study_error(exc: ValidationError, values: dict[str, Any], origin: st
         where = ".".join(str(p) for p in rest) or "(top level)"
         if err["type"] == "extra_forbidden":
             valid = _fields_at(_StudyFile, loc)
-            lines.append(
-                f"  - {who}{where}: unknown key{_hint(loc[-1], valid)}; valid keys here: {valid}"
-            )
+            hint = _hint(str(loc[-1]), valid)
+            lines.append(f"  - {who}{where}: unknown key{hint}; valid keys here: {valid}")
         elif err["type"] == "missing":
             lines.append(f"  - {who}{where}: missing (required)")
         else:
