@@ -328,7 +328,7 @@ def test_hostile_text_is_escaped_in_html_and_markdown(tmp_path):
     assert "<i>" not in html and 'x" onerror' not in html
     assert '<tr class="not-ok"><td>&lt;script&gt;' in html
     md = study_markdown_section(result, image=None)
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md and "<script" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "<script" not in md
     assert "a\\_b \\| c &lt;i&gt;?&lt;/i&gt;" in md  # a cell cannot break the table
     page = write_study(result, tmp_path)["html"].read_text()
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
