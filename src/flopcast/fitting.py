@@ -27,7 +27,7 @@ import xarray as xr
 from flopcast import provenance
 from flopcast.caches import CacheDict
 from flopcast.dates import decimal_year
-from flopcast.diagnostics import RHAT_MAX, Diagnostics, sampler_diagnostics
+from flopcast.diagnostics import Diagnostics, chain_agreement, sampler_diagnostics
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FitLoadError, FlopcastError, SpecError
 from flopcast.formatting import jsonable
@@ -364,8 +364,8 @@ def _interval(values: np.ndarray, level: float = CI_LEVEL, axis: int = 0) -> tup
 def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) -> Diagnostics:
     """Sampler checks over every sampled parameter, plus agreement of chains on each break.
 
-    A break's chains agree when its R-hat is at most :data:`RHAT_MAX` and every chain's
-    median lies within the pooled posterior's interquartile range.
+    A break's chains agree when the spread of their medians is small next to the
+    posterior's width (:func:`flopcast.diagnostics.chain_agreement`); R-hat is checked above.
     """
     base = sampler_diagnostics(
         posterior,
@@ -376,24 +376,19 @@ def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) 
     )
     if "breaks" not in posterior or float(posterior["breaks"].std()) == 0:
         return base
-    breaks = posterior["breaks"]
-    n_chains = posterior.sizes["chain"]
-    rhat = az.rhat(breaks.to_dataset(name="b"))["b"].values if n_chains > 1 else None
-    pooled_lo = breaks.quantile(0.25, dim=("chain", "draw")).values
-    pooled_hi = breaks.quantile(0.75, dim=("chain", "draw")).values
-    chain_med = breaks.median(dim="draw").values  # (chain, break)
+    breaks = posterior["breaks"].transpose("chain", "draw", "break").values
     agree: list[bool] = []
     medians: list[list[float]] = []
     problems = list(base.problems)
-    for k in range(breaks.sizes["break"]):
-        inside = np.all((chain_med[:, k] >= pooled_lo[k]) & (chain_med[:, k] <= pooled_hi[k]))
-        ok = bool(inside and rhat is not None and rhat[k] <= RHAT_MAX)
-        agree.append(ok)
-        medians.append([round(float(v), 3) for v in chain_med[:, k]])
-        if not ok:
+    for k in range(breaks.shape[-1]):
+        check = chain_agreement(breaks[..., k])
+        agree.append(check.agree)
+        medians.append([round(v, 3) for v in check.medians])
+        if not check.agree:
             problems.append(
-                f"chains disagree on break {k + 1} (chain medians {medians[k]}): "
-                "the break-date posterior may be multimodal"
+                f"chains disagree on break {k + 1} (chain medians {medians[k]}, "
+                f"{check.spread:.2f} within-chain sd apart): the break-date posterior "
+                "may be multimodal"
             )
     return replace(base, chains_agree=agree, chain_break_medians=medians, problems=problems)
 
