@@ -165,5 +165,6 @@ def test_level_sampled_through_its_anchor_is_the_same_posterior_density():
         # The anchor is the trend's value at the mean time.
         anchor = piecewise_trend(np.array([t.mean()]), level, point["slopes"], breaks)
         assert anchor[0] == pytest.approx(point["level_anchor"], abs=1e-9)
-        old_point = {k: v for k, v in point.items() if k != "level_anchor"} | {"level": float(level)}
+        old_point = {k: v for k, v in point.items() if k != "level_anchor"}
+        old_point["level"] = float(level)
         assert float(new_logp(point)) == pytest.approx(float(old_logp(old_point)), rel=1e-10)
