@@ -6,6 +6,7 @@ the repository root::
     python benchmarks/bench_seeds.py                      # every shipped spec, 20 seeds
     python benchmarks/bench_seeds.py --seeds 5 two_eras   # some specs, fewer seeds
     python benchmarks/bench_seeds.py --json out.json      # also save per-seed rows
+    python benchmarks/bench_seeds.py three_eras --set sampler.draws=1000   # try a setting
 
 Each spec is fitted to the bundled data at seeds ``1..N`` in one process, so the compiled
 model is reused and the time per refit is the warm time that studies and backtests pay.
@@ -38,13 +39,15 @@ SHIPPED_SPECS: tuple[str, ...] = (
 )
 
 
-def fit_seeds(spec_name: str, seeds: list[int]) -> list[dict]:
+def fit_seeds(spec_name: str, seeds: list[int], overrides: dict | None = None) -> list[dict]:
     """Fit one spec at each seed (bundled data); one row of diagnostics per seed."""
     import flopcast
     from flopcast.fitting import fit
     from flopcast.spec import load_spec
 
     spec = load_spec(spec_name)
+    if overrides:
+        spec = spec.with_overrides(overrides)
     runs = flopcast.load_runs()
     rows = []
     for seed in seeds:
@@ -109,13 +112,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("specs", nargs="*", default=list(SHIPPED_SPECS))
     parser.add_argument("--seeds", type=int, default=20, help="fit seeds 1..N (default 20)")
     parser.add_argument("--json", type=Path, help="write every per-seed row here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec setting in every spec, e.g. sampler.tune=2000 (repeatable)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     seeds = list(range(1, args.seeds + 1))
+    overrides = {key: json.loads(value) for key, value in (a.split("=", 1) for a in args.set)}
     all_rows: list[dict] = []
     summaries = []
     for name in args.specs:
-        rows = fit_seeds(name, seeds)
+        rows = fit_seeds(name, seeds, overrides)
         all_rows += rows
         summaries.append(summarize(rows))
     print()
