@@ -113,3 +113,58 @@ def test_closed_form_latent_posterior_matches_brute_force_on_a_grid():
 def test_decimal_years_convert_to_calendar_dates():
     assert str(decimal_year_to_date(2012.0)) == "2012-01-01"
     assert str(decimal_year_to_date(2012.5)) == "2012-07-02"
+
+
+def _old_parameterization(inputs):
+    """The two-era marginal model with the level sampled directly (before issue 15)."""
+    import pymc as pm
+
+    h = inputs.hyper
+    with pm.Model() as model:
+        gaps = pm.Dirichlet("break_gaps", a=np.ones(2))
+        breaks = pm.Deterministic(
+            "breaks", h["break_lo"] + gaps[:1] * (h["break_hi"] - h["break_lo"])
+        )
+        level = pm.Normal("level", h["level_mu"], h["level_sd"])
+        slopes = pm.Normal("slopes", h["slope_mu"], h["slope_sd"], shape=(2,))
+        scatter = pm.HalfNormal("scatter", h["scatter_sd"])
+        mu = piecewise_trend(inputs.t, level, slopes, breaks, xp=pt)
+        pm.Normal("y_obs", mu, pt.sqrt(scatter**2 + inputs.sigma**2), observed=inputs.y)
+    return model
+
+
+def test_level_sampled_through_its_anchor_is_the_same_posterior_density():
+    # The model samples the trend's value at the runs' mean time and derives the level; the
+    # Jacobian of that shift is 1 and the level keeps its Normal prior, so the log density
+    # equals the directly parameterized model's at every corresponding point.
+    from flopcast.model import ModelInputs, build_model, default_hyper
+    from flopcast.spec import ModelStructure, PriorSpec
+
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(-30, 14, 60))
+    inputs = ModelInputs(
+        t=t,
+        y=19 + 0.3 * t + rng.normal(0, 0.5, t.size),
+        sigma=np.full(t.size, 0.3),
+        group=np.zeros(t.size, int),
+        hyper=default_hyper(PriorSpec(), -25.0, 9.0),
+    )
+    new = build_model(ModelStructure(breaks=1), inputs)
+    old = _old_parameterization(inputs)
+    new_logp, old_logp = new.compile_logp(), old.compile_logp()
+    graphs = new.replace_rvs_by_values([new["level"], new["breaks"]])
+    derived = new.compile_fn(graphs, inputs=new.value_vars, on_unused_input="ignore")
+    for _ in range(5):
+        point = {
+            "break_gaps_simplex__": rng.normal(size=1),
+            "level_anchor": 22 + rng.normal(),
+            "slopes": rng.normal(0.3, 0.2, 2),
+            "scatter_log__": rng.normal(-0.5, 0.3),
+        }
+        level, breaks = derived(point)
+        # The anchor is the trend's value at the mean time.
+        anchor = piecewise_trend(np.array([t.mean()]), level, point["slopes"], breaks)
+        assert anchor[0] == pytest.approx(point["level_anchor"], abs=1e-9)
+        old_point = {k: v for k, v in point.items() if k != "level_anchor"}
+        old_point["level"] = float(level)
+        assert float(new_logp(point)) == pytest.approx(float(old_logp(old_point)), rel=1e-10)

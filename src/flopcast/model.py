@@ -19,6 +19,12 @@ The model (decimal years ``t`` relative to :data:`flopcast.spec.T_REF`, log10 FL
     x_i         ~ Normal(mu(t_i), scatter) or StudentT(nu, mu(t_i), scatter)   true value
     y_i         ~ Normal(x_i, sigma_i * scale[g_i])        published value
 
+With breaks, the level is not sampled directly: the sampler moves the trend's value at the
+runs' mean time (``level_anchor``, flat) and the level is derived from it, with the level's
+Normal prior added as a potential. That shift has Jacobian 1, so the posterior is the same,
+but its geometry is not: sampled directly, the level follows the break date along a bent
+ridge, where NUTS diverged (see ``docs/explanation/sampling.md``).
+
 *Marginal form* (Normal scatter): ``x`` is integrated out exactly,
 ``y_i ~ Normal(mu(t_i), sqrt(scatter^2 + sigma_i^2))``; each run's ``x_i`` is recovered after
 sampling in closed form (:func:`flopcast.fitting.latent_posterior`).
@@ -139,7 +145,7 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
     ...                      sigma=np.full(3, 0.2), group=np.zeros(3, int),
     ...                      hyper=default_hyper(PriorSpec(), -10.0, 10.0))
     >>> sorted(v.name for v in build_model(ModelStructure(), inputs).free_RVs)
-    ['break_gaps', 'level', 'scatter', 'slopes']
+    ['break_gaps', 'level_anchor', 'scatter', 'slopes']
     """
     n_breaks = structure.breaks
     coords: dict[str, Any] = {
@@ -169,7 +175,6 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
                     h["break_lo"] + offsets * h["min_era"] + pt.cumsum(gaps)[:n_breaks] * free,
                     dims="break",
                 )
-        level = pm.Normal("level", h["level_mu"], h["level_sd"])
         slopes = pm.Normal(
             "slopes", h["slope_mu"], h["slope_sd"], dims="era", shape=(n_breaks + 1,)
         )
@@ -178,6 +183,10 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
             if structure.jump
             else None
         )
+        if breaks is None:
+            level = pm.Normal("level", h["level_mu"], h["level_sd"])
+        else:
+            level = _level_from_anchor(t, slopes, breaks, jumps, h)
         mu = piecewise_trend(t, level, slopes, breaks, jumps, xp=pt)
 
         if structure.scatter_per_era:
@@ -213,6 +222,27 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
                 trend_dist = pm.Normal.dist(mu=mu, sigma=scatter_i)
             pm.Potential("x_given_trend", pm.logp(trend_dist, x).sum())
     return model
+
+
+def _level_from_anchor(t, slopes, breaks, jumps, h) -> Any:
+    """The level (trend just before the first break), sampled through the trend's value at
+    the runs' mean time, with the level's own Normal prior kept exactly.
+
+    Sampling the level directly puts a curved ridge in the posterior: the data fix the
+    trend where runs are dense, so the level at the break moves with the break date at the
+    slope of whichever era the break sits in, and NUTS diverged in the ridge's bend (break
+    dates after 2015 on the bundled data). The trend's value at the runs' mean time
+    (``level_anchor``) is pinned by the data whatever the break date. The map from
+    ``(level_anchor, slopes, breaks, jumps)`` to ``(level, ...)`` is a shift of one
+    coordinate, so its Jacobian is 1: a flat density on the anchor plus the level's Normal
+    prior as a potential is the same posterior as before.
+    """
+    anchor_time = pt.mean(t)[None]
+    anchor = pm.Flat("level_anchor")
+    rise = piecewise_trend(anchor_time, pt.zeros(()), slopes, breaks, jumps, xp=pt)[0]
+    level = pm.Deterministic("level", anchor - rise)
+    pm.Potential("level_prior", pm.logp(pm.Normal.dist(h["level_mu"], h["level_sd"]), level))
+    return level
 
 
 def default_hyper(priors, break_lo: float, break_hi: float) -> dict[str, float]:

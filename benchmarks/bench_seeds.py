@@ -1,0 +1,140 @@
+"""Benchmark: do the shipped specs pass their sampler diagnostics at every seed?
+
+Not a test (the slow test ``tests/test_seed_robustness.py`` asserts the targets). Run from
+the repository root::
+
+    python benchmarks/bench_seeds.py                      # every shipped spec, 20 seeds
+    python benchmarks/bench_seeds.py --seeds 5 two_eras   # some specs, fewer seeds
+    python benchmarks/bench_seeds.py --json out.json      # also save per-seed rows
+    python benchmarks/bench_seeds.py three_eras --set sampler.draws=1000   # try a setting
+
+Each spec is fitted to the bundled data at seeds ``1..N`` in one process, so the compiled
+model is reused and the time per refit is the warm time that studies and backtests pay.
+For each spec it prints how many seeds had any diagnostic problem, the total number of
+post-warm-up divergences, the smallest tail ESS and largest R-hat over all seeds, and the
+median wall time per refit (the first fit, which compiles, is excluded from the median).
+
+Targets (issue 15): two_eras, frontier, seed_2018 and single_trend pass on all 20 seeds,
+three_eras on at least 19, and no spec slower per refit than before (two_eras about 3 s,
+three_eras about 39 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+#: Every spec shipped in models/ that fits one model (not the policy study).
+SHIPPED_SPECS: tuple[str, ...] = (
+    "two_eras",
+    "three_eras",
+    "frontier",
+    "seed_2018",
+    "single_trend",
+)
+
+
+def fit_seeds(spec_name: str, seeds: list[int], overrides: dict | None = None) -> list[dict]:
+    """Fit one spec at each seed (bundled data); one row of diagnostics per seed."""
+    import flopcast
+    from flopcast.fitting import fit
+    from flopcast.spec import load_spec
+
+    spec = load_spec(spec_name)
+    if overrides:
+        spec = spec.with_overrides(overrides)
+    runs = flopcast.load_runs()
+    rows = []
+    for seed in seeds:
+        start = time.perf_counter()
+        result = fit(runs, spec, seed=seed, progress=False)
+        wall = time.perf_counter() - start
+        diag = result.diagnostics
+        rows.append(
+            {
+                "spec": spec_name,
+                "seed": seed,
+                "ok": diag.ok,
+                "divergences": diag.divergences,
+                "min_ess_bulk": diag.min_ess_bulk,
+                "min_ess_tail": diag.min_ess_tail,
+                "max_rhat": diag.max_rhat,
+                "chain_break_medians": diag.chain_break_medians,
+                "problems": list(diag.problems),
+                "wall_s": wall,
+                "sample_s": result.provenance["timings_s"]["sample"],
+            }
+        )
+        status = "ok" if diag.ok else "; ".join(diag.problems)
+        print(f"  {spec_name} seed {seed:>3}: {wall:6.1f} s  {status}", flush=True)
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    """One table row from the per-seed rows of one spec."""
+    walls = [r["wall_s"] for r in rows]
+    warm = walls[1:] if len(walls) > 1 else walls
+    return {
+        "spec": rows[0]["spec"],
+        "problems": sum(not r["ok"] for r in rows),
+        "n": len(rows),
+        "divergences": sum(r["divergences"] for r in rows),
+        "min_ess_tail": min(r["min_ess_tail"] for r in rows),
+        "min_ess_bulk": min(r["min_ess_bulk"] for r in rows),
+        "max_rhat": max(r["max_rhat"] for r in rows),
+        "refit_s": statistics.median(warm),
+    }
+
+
+def format_table(summaries: list[dict]) -> str:
+    """The summaries as a Markdown table."""
+    lines = [
+        "| spec | seeds with problems | divergences | min bulk ESS | min tail ESS "
+        "| max R-hat | s per refit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| {s['spec']} | {s['problems']} / {s['n']} | {s['divergences']} "
+            f"| {s['min_ess_bulk']:.0f} | {s['min_ess_tail']:.0f} | {s['max_rhat']:.3f} "
+            f"| {s['refit_s']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("specs", nargs="*", default=list(SHIPPED_SPECS))
+    parser.add_argument("--seeds", type=int, default=20, help="fit seeds 1..N (default 20)")
+    parser.add_argument("--json", type=Path, help="write every per-seed row here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec setting in every spec, e.g. sampler.tune=2000 (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    seeds = list(range(1, args.seeds + 1))
+    overrides = {key: json.loads(value) for key, value in (a.split("=", 1) for a in args.set)}
+    all_rows: list[dict] = []
+    summaries = []
+    for name in args.specs:
+        rows = fit_seeds(name, seeds, overrides)
+        all_rows += rows
+        summaries.append(summarize(rows))
+    print()
+    print(format_table(summaries))
+    if args.json:
+        args.json.write_text(json.dumps(all_rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
