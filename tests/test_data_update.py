@@ -208,3 +208,27 @@ def test_diff_of_a_table_with_itself_is_empty():
         0,
         0,
     )
+
+
+def test_report_states_the_data_age_and_warns_past_six_months():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from flopcast.report.document import Banner, Paragraph
+    from flopcast.report.sections.provenance import data_age_blocks
+
+    bundled = load_runs()
+    fit = SimpleNamespace(provenance={"data_source": "bundled"}, runs=bundled.runs)
+    blocks = data_age_blocks(fit, bundled, today=dt.date(2026, 11, 30))
+    assert isinstance(blocks[0], Paragraph)
+    assert "data snapshot taken 2025-06-20, 528 days (17 months)" in blocks[0].text
+    assert isinstance(blocks[1], Banner) and "17 months older" in blocks[1].title
+    fresh = SimpleNamespace(
+        provenance={
+            "data_source": "x.csv",
+            "data_download": {"downloaded": "2026-10-01T08:00:00+00:00"},
+        },
+        runs=bundled.runs,
+    )
+    blocks = data_age_blocks(fresh, None, today=dt.date(2026, 11, 30))
+    assert len(blocks) == 1 and "data downloaded 2026-10-01, 60 days" in blocks[0].text

@@ -13,7 +13,6 @@ from flopcast.dates import decimal_year
 from flopcast.runs.error_groups import ErrorModel, assign_error_groups
 from flopcast.runs.problems import CHECK_LABELS, VALUE_IGNORED, exclusion_counts, shorten
 from flopcast.runs.schema import CONFIDENCES, METHODS
-from flopcast.runs.selection import top_n_at_publication
 
 if TYPE_CHECKING:
     from flopcast.runs.table import RunTable
@@ -232,6 +231,8 @@ def undisclosed_at_frontier(table: RunTable, since: dt.date | None = None) -> Un
     >>> undisclosed_at_frontier(load_runs()).sentence()[:40]
     '0 runs published since 2024-01-01 by dev'
     """
+    from flopcast.runs.selection import top_n_at_publication  # selection imports the spec
+
     runs = table.runs
     rows = table.undisclosed
     if since is None:

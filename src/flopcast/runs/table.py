@@ -206,7 +206,9 @@ def read_runs(
     Parameters
     ----------
     path
-        The CSV file.
+        The CSV file. ``"latest"`` (or ``"latest:DATASET"``), when no such file exists, reads
+        the copy that ``flopcast data update`` downloaded (:func:`flopcast.runs.update.load_latest`),
+        so a spec's ``data.source = "latest"`` works wherever a runs path does.
     format
         ``"epoch"``, ``"canonical"``, or ``"auto"`` (default) to decide from the header:
         a ``compute_flop`` column means canonical, Epoch's "Training compute (FLOP)" means Epoch.
@@ -235,6 +237,11 @@ def read_runs(
     >>> len(table.runs), table.excluded["reason"].tolist()
     (1, ['compute_flop is negative (compute must be > 0)'])
     """
+    text = str(path)
+    if (text == "latest" or text.startswith("latest:")) and not Path(path).exists():
+        from flopcast.runs.update import load_latest
+
+        return load_latest(text.partition(":")[2] or None)
     path = Path(path)
     data = path.read_bytes()
     table = _read_bytes(data, str(path), format=format, today=today)

@@ -106,6 +106,8 @@ class RunDiff:
     changed: pd.DataFrame
     removed: pd.DataFrame
     new_undisclosed: pd.DataFrame
+    #: Why a part was not compared (e.g. removed runs against a wider baseline).
+    note: str = ""
 
     def format(self, max_rows: int = 15) -> str:
         """The diff as plain text, at most ``max_rows`` names per part."""
@@ -113,10 +115,13 @@ class RunDiff:
         parts = (
             ("new runs", self.new, _describe_new),
             ("estimate changed", self.changed, _describe_changed),
-            ("removed", self.removed, lambda r: str(r.system)),
+            ("removed", None if self.note else self.removed, lambda r: str(r.system)),
             ("new runs without a compute estimate", self.new_undisclosed, _describe_new),
         )
         for title, frame, describe in parts:
+            if frame is None:
+                lines.append(f"  {title}: {self.note}")
+                continue
             lines.append(f"  {title}: {len(frame)}")
             for row in frame.head(max_rows).itertuples():
                 lines.append(f"    {describe(row)}")
@@ -333,7 +338,9 @@ def update_data(
         _epoch_dir() / "latest.json",
         json.dumps({"json_version": RECORD_VERSION, "dataset": dataset}, indent=2) + "\n",
     )
-    return UpdateResult(csv_path, record, diff_tables(baseline, table, label))
+    wider = previous is None and dataset != "all"  # the bundled snapshot holds every model
+    diff = diff_tables(baseline, table, label, compare_removed=not wider)
+    return UpdateResult(csv_path, record, diff)
 
 
 def _missing_optional(data: bytes) -> list[str]:
@@ -410,8 +417,14 @@ def load_latest(dataset: str | None = None):
     return replace(table, format="epoch")
 
 
-def diff_tables(old, new, baseline: str = "the previous table") -> RunDiff:
+def diff_tables(
+    old, new, baseline: str = "the previous table", *, compare_removed: bool = True
+) -> RunDiff:
     """Compare two run tables: new runs, changed estimates, removed runs, new undisclosed.
+
+    With ``compare_removed=False`` (a baseline that holds more kinds of runs than ``new``,
+    such as the bundled all-models snapshot against the large-scale list) no run counts as
+    removed.
 
     Examples
     --------
@@ -453,6 +466,9 @@ def diff_tables(old, new, baseline: str = "the previous table") -> RunDiff:
     removed_names = pd.concat([old_runs["system"], old_und["system"]])
     removed_names = removed_names[~removed_names.index.duplicated()]
     removed = pd.DataFrame({"system": removed_names.loc[removed_keys].to_numpy()})
+    note = ""
+    if not compare_removed:
+        removed, note = removed.iloc[:0], "not compared (the baseline holds other kinds of runs)"
     undisclosed = new_und.loc[~new_und.index.isin(old_all), cols]
     return RunDiff(
         baseline,
@@ -460,6 +476,7 @@ def diff_tables(old, new, baseline: str = "the previous table") -> RunDiff:
         changed.reset_index(drop=True),
         removed.sort_values("system").reset_index(drop=True),
         undisclosed.sort_values(["date", "system"]).reset_index(drop=True),
+        note,
     )
 
 

@@ -127,8 +127,8 @@ def data_age_blocks(fit: Fit, data: RunTable | None, today: dt.date | None = Non
                 (
                     "Runs published since then are missing, so the latest part of the trend "
                     "and the frontier rest on old data.",
-                    "`flopcast data update` downloads Epoch AI's current data; "
-                    "`flopcast report --data latest` uses it.",
+                    "flopcast data update downloads Epoch AI's current data; "
+                    "flopcast report --data latest uses it.",
                 ),
             )
         )
@@ -143,7 +143,7 @@ def _download_blocks(fit: Fit, data: RunTable | None) -> list[Any]:
         Paragraph(
             f"downloaded from {download.get('url', '?')} at {download.get('downloaded', '?')} "
             f"(Epoch AI dataset '{download.get('dataset', '?')}', {download.get('n_rows', '?')} "
-            f"rows, sha256 {download.get('sha256', '?')}) by `flopcast data update`.",
+            f"rows, sha256 {download.get('sha256', '?')}) by flopcast data update.",
             lead="Download. ",
         )
     ]
