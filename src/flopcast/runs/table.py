@@ -207,8 +207,9 @@ def read_runs(
     ----------
     path
         The CSV file. ``"latest"`` (or ``"latest:DATASET"``), when no such file exists, reads
-        the copy that ``flopcast data update`` downloaded (:func:`flopcast.runs.update.load_latest`),
-        so a spec's ``data.source = "latest"`` works wherever a runs path does.
+        the copy that ``flopcast data update`` downloaded
+        (:func:`flopcast.runs.update.load_latest`), so a spec's ``data.source = "latest"``
+        works wherever a runs path does.
     format
         ``"epoch"``, ``"canonical"``, or ``"auto"`` (default) to decide from the header:
         a ``compute_flop`` column means canonical, Epoch's "Training compute (FLOP)" means Epoch.
