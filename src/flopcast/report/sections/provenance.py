@@ -230,6 +230,10 @@ def provenance_section(fit: Fit, data: RunTable | None) -> Section:
     for step in prov.get("selection_log", []):
         if step.get("step") == "input":
             rows.append(("usable runs", str(step.get("n_runs"))))
+        elif "censored" in str(step.get("step")):
+            rows.append(
+                ("undisclosed runs entered as censored (lower bounds)", str(step["n_runs"]))
+            )
         else:
             rows.append((f"left out by {step.get('step')}", str(step.get("n_removed", 0))))
     rows.append(("runs in the fit", str(len(fit.runs))))
