@@ -47,6 +47,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body[: len(body) // 3])
             self.wfile.flush()
             self.close_connection = True
+        elif name == "small.csv":  # a valid export with only 20 rows
+            lines = (FIXTURES / "good.csv").read_bytes().splitlines(keepends=True)
+            self._send(b"".join(lines[:21]))
         elif name == "slow.csv":
             time.sleep(3)
             self._send((FIXTURES / "good.csv").read_bytes())
@@ -161,12 +164,17 @@ def test_a_bad_download_keeps_the_previous_copy(server, cache, path, message):
     assert load_runs("latest").origin["url"] == f"{server}/previous.csv"
 
 
-def test_a_much_shorter_export_needs_force(server, cache, tmp_path):
+def test_a_much_shorter_export_needs_force(server, cache):
     update_data("all", f"{server}/good.csv")
     before = _snapshot(cache)
     # previous.csv has 91 rows, good.csv 133: not fewer than half, so accepted.
     update_data("all", f"{server}/previous.csv")
     assert _snapshot(cache) != before
+    before = _snapshot(cache)
+    with pytest.raises(DataUpdateError, match="fewer than half of the previous copy's 91"):
+        update_data("all", f"{server}/small.csv")
+    assert _snapshot(cache) == before
+    assert update_data("all", f"{server}/small.csv", force=True).record["n_rows"] == 20
 
 
 def test_missing_and_extra_columns_still_update(server, cache):
