@@ -23,6 +23,10 @@ class DataValidationError(FlopcastError):
         self.problems = problems
 
 
+class DataUpdateError(FlopcastError):
+    """Downloading current data failed or gave an unusable file; the previous copy is kept."""
+
+
 class SpecError(FlopcastError):
     """A model or study spec is invalid (unknown key, value out of range, bad reference)."""
 

@@ -86,6 +86,9 @@ class ModelInputs:
     nominal measurement sd (log10) of each run; ``group`` each run's index in
     :data:`ERROR_GROUPS`; ``hyper`` the prior hyperparameters named in
     :data:`HYPERPARAMETERS`; ``fixed_breaks`` (relative years) when the breaks are fixed.
+    ``t_censored``, ``lower_censored``, ``sigma_censored``: runs whose compute is known only to
+    be at least ``10**lower_censored`` (undisclosed runs above a dataset's floor); each adds
+    its log survival probability to the likelihood (Normal scatter).
     """
 
     t: np.ndarray
@@ -94,6 +97,9 @@ class ModelInputs:
     group: np.ndarray
     hyper: dict[str, float]
     fixed_breaks: np.ndarray | None = None
+    t_censored: np.ndarray | None = None
+    lower_censored: np.ndarray | None = None
+    sigma_censored: np.ndarray | None = None
 
     def as_data(self) -> dict[str, Any]:
         """The values of every ``pm.Data`` input, by name."""
@@ -106,11 +112,17 @@ class ModelInputs:
         values.update({k: np.asarray(float(self.hyper[k])) for k in HYPERPARAMETERS})
         if self.fixed_breaks is not None:
             values["fixed_breaks"] = np.asarray(self.fixed_breaks, dtype=float)
+        if self.t_censored is not None:
+            values["t_censored"] = np.asarray(self.t_censored, dtype=float)
+            values["lower_censored"] = np.asarray(self.lower_censored, dtype=float)
+            values["sigma_censored"] = np.asarray(self.sigma_censored, dtype=float)
         return values
 
 
-def structure_key(structure: ModelStructure) -> tuple:
-    """What identifies a compiled graph: fields that change the graph, not its inputs."""
+def structure_key(structure: ModelStructure, inputs: ModelInputs | None = None) -> tuple:
+    """What identifies a compiled graph: fields that change the graph, not its inputs
+    (and whether ``inputs`` has censored runs, which add a term)."""
+    censored = ("censored",) if inputs is not None and inputs.t_censored is not None else ()
     return (
         structure.breaks,
         structure.jump,
@@ -119,6 +131,7 @@ def structure_key(structure: ModelStructure) -> tuple:
         structure.resolved_form,
         structure.error_scale,
         structure.fixed_breaks is not None,
+        *censored,
     )
 
 
@@ -221,6 +234,8 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
             else:
                 trend_dist = pm.Normal.dist(mu=mu, sigma=scatter_i)
             pm.Potential("x_given_trend", pm.logp(trend_dist, x).sum())
+        if inputs.t_censored is not None:
+            _censored_term(data, structure, level, slopes, breaks, jumps, scatter)
     return model
 
 
@@ -243,6 +258,23 @@ def _level_from_anchor(t, slopes, breaks, jumps, h) -> Any:
     level = pm.Deterministic("level", anchor - rise)
     pm.Potential("level_prior", pm.logp(pm.Normal.dist(h["level_mu"], h["level_sd"]), level))
     return level
+
+
+def _censored_term(data, structure, level, slopes, breaks, jumps, scatter) -> None:
+    """Runs known to be above a bound: right-censored in log compute, so each adds
+    ``log P(y > bound) = log Phi((mu - bound) / sd)`` with ``sd = sqrt(scatter^2 + sigma^2)``
+    (the marginal Normal form; the true value of a censored run is integrated out)."""
+    t_c = pm.Data("t_censored", data["t_censored"])
+    lower = pm.Data("lower_censored", data["lower_censored"])
+    sigma_c = pm.Data("sigma_censored", data["sigma_censored"])
+    mu_c = piecewise_trend(t_c, level, slopes, breaks, jumps, xp=pt)
+    if structure.scatter_per_era:
+        weights = era_weights(t_c, breaks, xp=pt)
+        scatter_c = pt.exp(sum(w * pt.log(scatter[k]) for k, w in enumerate(weights)))
+    else:
+        scatter_c = scatter
+    sd = pt.sqrt(scatter_c**2 + sigma_c**2)
+    pm.Potential("censored_runs", pm.logccdf(pm.Normal.dist(mu_c, sd), lower).sum())
 
 
 def default_hyper(priors, break_lo: float, break_hi: float) -> dict[str, float]:

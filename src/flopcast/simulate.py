@@ -107,6 +107,43 @@ def simulate_runs(
     return runs, x
 
 
+def hide_undisclosed(
+    runs: pd.DataFrame,
+    *,
+    after: float,
+    floor_flop: float,
+    fraction: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Hide the largest recent runs, as developers that stop disclosing compute do.
+
+    Runs published after ``after`` (decimal year) whose published compute is at least
+    ``floor_flop`` lose their estimate with probability ``fraction``: their ``compute_flop``
+    becomes NaN and the column ``censored_lower_flop`` holds ``floor_flop`` (what a dataset
+    with a compute floor, such as Epoch's large-scale list, tells about them). Other runs
+    get NaN there. A fit with ``data.undisclosed = "censored"`` uses the hidden runs as
+    lower bounds; with ``"ignore"`` it leaves them out.
+
+    Examples
+    --------
+    >>> runs, _ = simulate_runs(200, seed=1)
+    >>> hidden = hide_undisclosed(runs, after=2020.0, floor_flop=1e24)
+    >>> int(hidden["compute_flop"].isna().sum()) == int(hidden["censored_lower_flop"].notna().sum())
+    True
+    """
+    from flopcast.dates import decimal_year
+    from flopcast.fitting.inputs import CENSORED_COLUMN
+
+    rng = np.random.default_rng(seed)
+    out = runs.copy()
+    recent = decimal_year(out["date"]) > after
+    large = out["compute_flop"].to_numpy() >= floor_flop
+    hide = recent & large & (rng.uniform(size=len(out)) < fraction)
+    out[CENSORED_COLUMN] = np.where(hide, float(floor_flop), np.nan)
+    out.loc[hide, "compute_flop"] = np.nan
+    return out
+
+
 def _normalise(weights: dict[str, float]) -> np.ndarray:
     p = np.asarray(list(weights.values()), dtype=float)
     return p / p.sum()

@@ -95,6 +95,12 @@ class DataSpec(_Strict):
 
     source: str = "bundled"
     select: list[Selection] = Field(default_factory=list)
+    #: Runs listed without a compute estimate: left out (``"ignore"``), or entered as
+    #: censored observations (compute at least a lower bound: the run's lower-bound column,
+    #: else ``undisclosed_floor_flop``, else the floor of a downloaded dataset such as Epoch's
+    #: large-scale list, 1e23 FLOP); ``source = "latest"`` reads ``flopcast data update``'s copy.
+    undisclosed: Literal["ignore", "censored"] = "ignore"
+    undisclosed_floor_flop: float | None = Field(None, gt=0)
 
 
 FrontierRule = Literal["none", "top_n", "residual"]

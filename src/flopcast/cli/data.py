@@ -1,4 +1,4 @@
-"""``flopcast data``: summarise, validate and import run tables.
+"""``flopcast data``: summarise, validate, import and update run tables.
 
 A thin layer over :mod:`flopcast.runs`: every command calls the public functions
 (:func:`~flopcast.runs.read_runs`, :func:`~flopcast.runs.load_runs`,
@@ -17,6 +17,7 @@ import click
 import pandas as pd
 
 from flopcast.cli.errors import EXIT_FLAGGED, fail
+from flopcast.cli.options import RunsPath
 from flopcast.runs import (
     Format,
     RunTable,
@@ -27,6 +28,8 @@ from flopcast.runs import (
     summarize_runs,
     write_runs,
 )
+from flopcast.runs.summary import undisclosed_at_frontier
+from flopcast.runs.update import DATASETS, DEFAULT_DATASET, DEFAULT_TIMEOUT, update_data
 
 _FORMAT = click.option(
     "--format",
@@ -79,13 +82,15 @@ def data() -> None:
 
 
 @data.command("summary")
-@click.argument("path", required=False, type=_EXISTING_FILE)
+@click.argument("path", required=False, type=RunsPath(exists=True, dir_okay=False, path_type=Path))
 @_FORMAT
 @_TODAY
 def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
-    """Counts by era, method, confidence and domain, error groups and exclusions.
+    """Counts by era, method, confidence and domain, error groups, exclusions, and runs
+    without a disclosed compute estimate (per year and developer).
 
-    Without PATH, summarises the bundled dataset (with the snapshot rows it leaves out).
+    Without PATH, summarises the bundled dataset (with the snapshot rows it leaves out);
+    PATH ``latest`` summarises the last download of ``flopcast data update``.
     """
     if path is None:
         table = load_runs(include_excluded=True)
@@ -116,6 +121,23 @@ def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
     lines.append(_section("Exclusions by reason (a row may have several)", s["exclusions"]))
     if len(s["ignored_values"]):
         lines.append(_section("Values ignored (row kept)", s["ignored_values"]))
+    if len(table.undisclosed):
+        lines.append(
+            f"\nRuns without a disclosed compute estimate: {len(table.undisclosed)} (listed by "
+            "Epoch with no training compute; not data problems)"
+        )
+        by_year = s["undisclosed_by_year"]
+        if len(by_year) > 10:
+            earlier = pd.DataFrame({"year": ["earlier"], "runs": [int(by_year["runs"][10:].sum())]})
+            by_year = pd.concat([by_year.head(10), earlier], ignore_index=True)
+        lines.append(_section("Undisclosed runs by year", by_year))
+        lines.append(
+            _section(
+                "Undisclosed runs by developer (top 15)", s["undisclosed_by_developer"].head(15)
+            )
+        )
+        if table.undisclosed["date"].notna().any():
+            lines.append("\n" + undisclosed_at_frontier(table).sentence() + ".")
     click.echo("\n".join(lines))
 
 
@@ -205,6 +227,51 @@ def import_(
     if not table.ok:
         click.echo(f"\nProblems ({len(table.problems)})")
         click.echo(format_problems(table.problems, _limit(max_rows)))
+
+
+@data.command("update")
+@click.option(
+    "--dataset",
+    type=click.Choice(list(DATASETS)),
+    default=DEFAULT_DATASET,
+    show_default=True,
+    help="Which of Epoch AI's datasets: "
+    + "; ".join(f"{d.name}: {d.description}" for d in DATASETS.values())
+    + ".",
+)
+@click.option("--url", default=None, help="Download from this URL instead of Epoch's.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the server.",
+)
+@click.option("--sha256", default=None, help="Refuse the download unless it has this SHA-256.")
+@click.option(
+    "--force", is_flag=True, help="Store the copy even if it has far fewer rows than before."
+)
+@_TODAY
+def update(
+    dataset: str,
+    url: str | None,
+    timeout: float,
+    sha256: str | None,
+    force: bool,
+    today: dt.datetime | None,
+) -> None:
+    """Download Epoch AI's current data, check it, and keep it for ``--data latest``.
+
+    The copy is validated with the same importer as ``data validate`` and stored in the user
+    cache (FLOPCAST_CACHE_DIR overrides) only when it is good; otherwise the previous copy
+    stays and the error says why. Prints what changed since the previous download (or the
+    bundled snapshot).
+    """
+    result = update_data(
+        dataset, url, timeout=timeout, sha256=sha256, force=force, today=_today(today)
+    )
+    click.echo(result.summary())
+    click.echo(result.diff.format())
 
 
 command = data

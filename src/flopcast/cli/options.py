@@ -7,7 +7,27 @@ from pathlib import Path
 import click
 
 SPEC_HELP = "Spec file (models/*.toml) or the name of a shipped spec."
-DATA_HELP = "Runs file (Epoch export or canonical CSV); default: the spec's data source."
+DATA_HELP = (
+    "Runs file (Epoch export or canonical CSV), or 'latest' for the copy `flopcast data "
+    "update` downloaded last; default: the spec's data source."
+)
+
+
+class RunsPath(click.Path):
+    """A runs file path, or ``latest`` (the last downloaded Epoch export, see
+    :func:`flopcast.runs.update.latest_path`), or ``latest:DATASET``."""
+
+    def convert(self, value, param, ctx):
+        text = str(value)
+        if text == "latest" or text.startswith("latest:"):
+            from flopcast.exceptions import FlopcastError
+            from flopcast.runs.update import latest_path
+
+            try:
+                return latest_path(text.partition(":")[2] or None)
+            except FlopcastError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def spec_option(default: str | None = "two_eras", help: str = SPEC_HELP):
@@ -19,11 +39,14 @@ def spec_option(default: str | None = "two_eras", help: str = SPEC_HELP):
 
 def data_option(help: str = DATA_HELP, *, exists: bool = True):
     """``--data`` (stored as ``data_path``); with ``exists`` click checks the file first,
-    otherwise the command reports a missing file itself."""
+    otherwise the command reports a missing file itself. ``latest`` (or ``latest:DATASET``)
+    names the last download of ``flopcast data update``."""
+    if "latest" not in help:
+        help += " 'latest': the last download of `flopcast data update`."
     return click.option(
         "--data",
         "data_path",
-        type=click.Path(exists=exists, dir_okay=False, path_type=Path),
+        type=RunsPath(exists=exists, dir_okay=False, path_type=Path),
         help=help,
     )
 

@@ -8,7 +8,7 @@ group and computes the arrays and prior hyperparameters the model takes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,8 @@ class _DataOrigin:
     source: str
     sha256: str
     excluded: pd.DataFrame
+    #: The download record (URL, time, hash) of data from ``flopcast data update``.
+    download: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_runs(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]:
@@ -47,11 +49,16 @@ def resolve_runs(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]
     if runs is None:
         if spec.data.source == "bundled":
             table = io.load_runs()
-            return table.runs, _DataOrigin("bundled", table.sha256, table.excluded)
-        table = io.read_runs(spec.data.source)
-        return table.runs, _DataOrigin(table.source, table.sha256, table.excluded)
+            return _with_censored(table, spec), _DataOrigin("bundled", table.sha256, table.excluded)
+        if spec.data.source == "latest" or spec.data.source.startswith("latest:"):
+            runs = io.load_runs(spec.data.source.partition(":")[2] or "latest")
+        else:
+            runs = io.read_runs(spec.data.source)
     if hasattr(runs, "runs") and hasattr(runs, "excluded"):
-        return runs.runs, _DataOrigin(runs.source, runs.sha256, runs.excluded)
+        origin = _DataOrigin(
+            runs.source, runs.sha256, runs.excluded, dict(getattr(runs, "origin", {}) or {})
+        )
+        return _with_censored(runs, spec), origin
     if isinstance(runs, pd.DataFrame):
         missing = {"system", "date", "compute_flop"} - set(runs.columns)
         if missing:
@@ -65,11 +72,63 @@ def resolve_runs(runs: Any, spec: ModelSpec) -> tuple[pd.DataFrame, _DataOrigin]
     )
 
 
+#: Column that marks an undisclosed run entered as censored: its compute is at least this.
+CENSORED_COLUMN = "censored_lower_flop"
+
+
+def _with_censored(table: Any, spec: ModelSpec) -> pd.DataFrame:
+    """The table's runs, plus (with ``data.undisclosed = "censored"``) its undisclosed runs
+    that have a date and a lower bound, with ``compute_flop`` NaN and the bound in
+    :data:`CENSORED_COLUMN`.
+
+    The bound is the run's own lower-bound column when given, else ``data.undisclosed_floor_flop``,
+    else the floor of the downloaded dataset (1e23 FLOP for Epoch's large-scale list).
+    """
+    runs = table.runs
+    if spec.data.undisclosed != "censored":
+        return runs
+    undisclosed = getattr(table, "undisclosed", None)
+    if undisclosed is None or undisclosed.empty:
+        return runs
+    floor = spec.data.undisclosed_floor_flop
+    if floor is None:
+        floor = (getattr(table, "origin", {}) or {}).get("floor_flop")
+    bound = undisclosed["compute_lower"].astype(float)
+    if floor is not None:
+        bound = bound.fillna(float(floor))
+    usable = undisclosed["date"].notna() & bound.notna()
+    censored = pd.DataFrame(
+        {
+            "system": undisclosed.loc[usable, "system"],
+            "date": undisclosed.loc[usable, "date"],
+            "compute_flop": np.nan,
+            "method": "other",
+            "confidence": "unknown",
+            "domain": undisclosed.loc[usable, "domain"],
+            "organization": undisclosed.loc[usable, "organization"],
+            CENSORED_COLUMN: bound[usable],
+        }
+    )
+    return pd.concat([runs.assign(**{CENSORED_COLUMN: np.nan}), censored], ignore_index=True)
+
+
+def _split_censored(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Disclosed runs, and the censored ones (see :func:`_with_censored`)."""
+    if CENSORED_COLUMN not in runs.columns:
+        return runs, runs.iloc[:0]
+    mask = runs[CENSORED_COLUMN].notna().to_numpy()
+    return runs.loc[~mask].drop(columns=[CENSORED_COLUMN]), runs.loc[mask]
+
+
 def prepare_runs(runs: pd.DataFrame, spec: ModelSpec) -> PreparedRuns:
     """Select the runs a spec asks for and compute the model's inputs.
 
-    The residual frontier rule needs a first fit and is applied by :func:`fit`.
+    The residual frontier rule needs a first fit and is applied by :func:`fit`. Undisclosed
+    runs entered as censored (``data.undisclosed = "censored"``, rows with
+    :data:`CENSORED_COLUMN`) are kept when published on or after the first selected run and
+    enter the model as lower bounds; they are not among ``PreparedRuns.runs``.
     """
+    runs, censored = _split_censored(runs)
     log: list[dict[str, Any]] = [{"step": "input", "n_runs": len(runs)}]
     runs = runs.copy()
     for column, default in (("method", "other"), ("confidence", "unknown")):
@@ -99,7 +158,44 @@ def prepare_runs(runs: pd.DataFrame, spec: ModelSpec) -> PreparedRuns:
     selected["year"] = decimal_year(selected["date"])
     selected["log10_compute"] = np.log10(selected["compute_flop"].astype(float))
     inputs = _model_inputs(selected, spec)
+    if spec.data.undisclosed == "censored":
+        inputs = _censored_inputs(inputs, censored, selected, spec, log)
     return PreparedRuns(runs=selected, inputs=inputs, selection_log=log)
+
+
+def _censored_inputs(
+    inputs: ModelInputs,
+    censored: pd.DataFrame,
+    selected: pd.DataFrame,
+    spec: ModelSpec,
+    log: list[dict[str, Any]],
+) -> ModelInputs:
+    if spec.model.scatter != "normal":
+        raise SpecError(
+            f"spec {spec.name!r}: data.undisclosed = 'censored' needs model.scatter = 'normal'"
+        )
+    if spec.frontier.rule != "none":
+        raise SpecError(
+            f"spec {spec.name!r}: data.undisclosed = 'censored' needs frontier.rule = 'none' "
+            "(a run without an estimate cannot be ranked by compute)"
+        )
+    censored = censored.loc[censored["date"].ge(selected["date"].min())]
+    censored = censored.reset_index(drop=True)
+    log.append(
+        {
+            "step": "undisclosed runs entered as censored (compute at least a lower bound)",
+            "n_runs": len(censored),
+        }
+    )
+    if censored.empty:
+        return inputs
+    sigma = assign_error_groups(censored, spec.errors.error_model())["sigma_log10"]
+    return replace(
+        inputs,
+        t_censored=decimal_year(censored["date"]) - T_REF,
+        lower_censored=np.log10(censored[CENSORED_COLUMN].to_numpy(dtype=float)),
+        sigma_censored=sigma.to_numpy(dtype=float),
+    )
 
 
 def _model_inputs(selected: pd.DataFrame, spec: ModelSpec) -> ModelInputs:

@@ -44,7 +44,7 @@ def _sample(spec: ModelSpec, inputs: ModelInputs, seed: int, progress: bool) -> 
     """Sample the model; return the raw InferenceData and timings (seconds)."""
     structure = spec.model
     sampler = spec.sampler
-    key = (sampler.backend, structure_key(structure))
+    key = (sampler.backend, structure_key(structure, inputs))
     if structure.resolved_form == "latent":
         key += (len(inputs.y),)  # the latent vector's length is part of the compiled graph
     timings: dict[str, float] = {}
@@ -255,6 +255,7 @@ def _fit_prepared(
         "seed": seed,
         "data_sha256": origin.sha256,
         "data_source": origin.source,
+        "data_download": origin.download,
         "n_excluded": len(origin.excluded),
         # Grouped by kind of check (reasons themselves name rows and values).
         "exclusion_counts": (

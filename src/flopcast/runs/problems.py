@@ -38,6 +38,19 @@ EXCLUDED_COLUMNS: tuple[str, ...] = ("file", "row", "system", "column", "value",
 #: Reason given to Epoch rows that carry no training-compute estimate (not a problem).
 NO_COMPUTE_REASON = "no training compute estimate"
 
+#: Columns of :attr:`RunTable.undisclosed`: runs listed without a compute estimate. ``date``
+#: is parsed leniently (``NaT`` when missing or unparsable), ``compute_lower`` is Epoch's
+#: "Training compute lower bound" when given (FLOP, else NaN).
+UNDISCLOSED_COLUMNS: tuple[str, ...] = (
+    "file",
+    "row",
+    "system",
+    "date",
+    "organization",
+    "domain",
+    "compute_lower",
+)
+
 #: ``action`` of a problem that removes its row from the usable runs.
 ROW_EXCLUDED = "row excluded"
 #: ``action`` of a problem that only blanks the one optional value.
@@ -140,6 +153,54 @@ def empty_excluded() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype="str") for c in EXCLUDED_COLUMNS})
     out["row"] = pd.Series(dtype="int64")
     return out
+
+
+def empty_undisclosed() -> pd.DataFrame:
+    """An undisclosed-runs table without rows (:data:`UNDISCLOSED_COLUMNS`)."""
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype="str"),
+            "row": pd.Series(dtype="int64"),
+            "system": pd.Series(dtype="str"),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "organization": pd.Series(dtype="str"),
+            "domain": pd.Series(dtype="str"),
+            "compute_lower": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def undisclosed_frame(
+    raw: pd.DataFrame, system: pd.Series, lines: np.ndarray, no_compute: np.ndarray, name: str
+) -> pd.DataFrame:
+    """One row per input row without a compute estimate (runs whose compute is undisclosed).
+
+    Their cells are not checked (they are not candidates for a fit), so the date and the
+    lower bound are parsed leniently: a bad value becomes ``NaT``/``NaN``.
+    """
+    if not no_compute.any():
+        return empty_undisclosed()
+    idx = np.flatnonzero(no_compute)
+
+    def text(col: str) -> np.ndarray:
+        if col not in raw:
+            return np.full(len(idx), "", dtype=object)
+        return raw[col].to_numpy()[idx]
+
+    dates = pd.to_datetime(pd.Series(text("date")).str.strip(), errors="coerce", format="mixed")
+    lower = pd.to_numeric(pd.Series(text("compute_lower")).str.strip(), errors="coerce")
+    out = pd.DataFrame(
+        {
+            "file": name,
+            "row": lines[idx].astype("int64"),
+            "system": system.to_numpy()[idx],
+            "date": dates.to_numpy(dtype="datetime64[ns]"),
+            "organization": pd.Series(text("organization")).fillna("").astype("str").to_numpy(),
+            "domain": pd.Series(text("domain")).fillna("").astype("str").to_numpy(),
+            "compute_lower": lower.where(lower > 0).to_numpy(dtype="float64"),
+        }
+    )
+    return out.astype(empty_undisclosed().dtypes.to_dict()).reset_index(drop=True)
 
 
 def excluded_frame(

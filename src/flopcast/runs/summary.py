@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,8 +36,10 @@ def summarize_runs(
         ``overview`` (item, value), ``era``, ``method``, ``confidence``, ``domain`` (first
         listed domain) with a ``runs`` count each; ``error_groups`` (groups present, with
         factor, sigma_log10, runs, and how many of those use explicit bounds instead);
-        ``exclusions`` (reason, rows; a row with several reasons counts under each) and
-        ``ignored_values`` (problems that only blanked one optional value).
+        ``exclusions`` (reason, rows; a row with several reasons counts under each),
+        ``ignored_values`` (problems that only blanked one optional value), and
+        ``undisclosed_by_year`` / ``undisclosed_by_developer`` (runs listed without a
+        compute estimate; :func:`undisclosed_counts`).
 
     Examples
     --------
@@ -133,7 +137,122 @@ def summarize_runs(
             ["column", "reason", "values"]
         ]
     )
+    out["undisclosed_by_year"] = undisclosed_counts(table, "year")
+    out["undisclosed_by_developer"] = undisclosed_counts(table, "developer")
     return out
+
+
+def _developers(organization: pd.Series) -> pd.Series:
+    """Each row's developers: Epoch joins several organisations with commas."""
+    return (
+        organization.fillna("")
+        .astype("str")
+        .str.split(",")
+        .map(lambda names: [n.strip() for n in names if n.strip()] or ["(unknown)"])
+    )
+
+
+def undisclosed_counts(table: RunTable, by: str = "year") -> pd.DataFrame:
+    """Runs listed without a compute estimate, counted per publication year or developer.
+
+    Parameters
+    ----------
+    table
+        A run table; its :attr:`~flopcast.runs.RunTable.undisclosed` rows are counted.
+    by
+        ``"year"`` (columns year, runs; ``"unknown"`` when the date is missing, as in the
+        bundled snapshot's exclusions file) or ``"developer"`` (developer, runs; a run with
+        several developers counts under each), most recent year or most runs first.
+
+    Examples
+    --------
+    >>> from flopcast.runs import load_runs
+    >>> int(undisclosed_counts(load_runs())["runs"].sum())
+    904
+    """
+    rows = table.undisclosed
+    if by == "year":
+        years = rows["date"].dt.year.map(lambda y: "unknown" if pd.isna(y) else str(int(y)))
+        counts = years.value_counts().rename_axis("year").reset_index(name="runs")
+        return counts.sort_values("year", ascending=False, kind="stable").reset_index(drop=True)
+    if by == "developer":
+        devs = _developers(rows["organization"]).explode()
+        counts = devs.value_counts().rename_axis("developer").reset_index(name="runs")
+        counts = counts.sort_values(["runs", "developer"], ascending=[False, True], kind="stable")
+        return counts.reset_index(drop=True).astype({"developer": "str", "runs": "int64"})
+    raise ValueError(f"by must be 'year' or 'developer', got {by!r}")
+
+
+#: A developer counts as a frontier developer when it had a top-10 run (by compute when
+#: published) within this many years before the ``since`` date of
+#: :func:`undisclosed_at_frontier`, or after it.
+FRONTIER_WINDOW_YEARS = 3
+
+
+@dataclass(frozen=True)
+class UndisclosedFrontier:
+    """Recent runs without a compute estimate by developers that had a top-10 run.
+
+    ``count`` runs published on or after ``since`` by one of ``developers`` (every developer
+    with a run among the 10 largest by compute when published, published within
+    :data:`FRONTIER_WINDOW_YEARS` before ``since`` or later) have no compute estimate;
+    ``runs`` lists them (system, date, organization).
+    """
+
+    count: int
+    since: dt.date
+    developers: tuple[str, ...]
+    runs: pd.DataFrame
+
+    def sentence(self) -> str:
+        """``"N runs published since DATE by developers with a top-10 run have no ..."``."""
+        return (
+            f"{self.count} run{'s' if self.count != 1 else ''} published since "
+            f"{self.since:%Y-%m-%d} by developers with a top-10 run "
+            f"{'have' if self.count != 1 else 'has'} no compute estimate"
+        )
+
+
+def undisclosed_at_frontier(table: RunTable, since: dt.date | None = None) -> UndisclosedFrontier:
+    """Count undisclosed runs by frontier developers (those with a top-10 run when published).
+
+    Parameters
+    ----------
+    table
+        A run table with dates on its undisclosed rows (an Epoch export; the bundled
+        snapshot keeps no dates for them, so its count is 0).
+    since
+        First publication date counted (default: 1 January of the year before the newest
+        date in the table).
+
+    Examples
+    --------
+    >>> from flopcast.runs import load_runs
+    >>> undisclosed_at_frontier(load_runs()).sentence()[:40]
+    '0 runs published since 2024-01-01 by dev'
+    """
+    from flopcast.runs.selection import top_n_at_publication  # selection imports the spec
+
+    runs = table.runs
+    rows = table.undisclosed
+    if since is None:
+        newest = pd.concat([runs["date"], rows["date"]]).max()
+        year = (newest.year if pd.notna(newest) else dt.date.today().year) - 1
+        since = dt.date(year, 1, 1)
+    developers: set[str] = set()
+    if len(runs) and "organization" in runs:
+        top = top_n_at_publication(runs, 10)
+        window = runs["date"].ge(pd.Timestamp(since) - pd.DateOffset(years=FRONTIER_WINDOW_YEARS))
+        for names in _developers(runs.loc[top & window.to_numpy(), "organization"]):
+            developers.update(names)
+    developers.discard("(unknown)")
+    recent = rows[rows["date"].ge(pd.Timestamp(since))]
+    by_frontier = _developers(recent["organization"]).map(
+        lambda names: bool(set(names) & set(developers))
+    )
+    chosen = recent.loc[by_frontier.to_numpy(dtype=bool), ["system", "date", "organization"]]
+    chosen = chosen.sort_values(["date", "system"], kind="stable").reset_index(drop=True)
+    return UndisclosedFrontier(len(chosen), since, tuple(sorted(developers)), chosen)
 
 
 def format_problems(problems: pd.DataFrame, max_rows: int | None = None) -> str:

@@ -31,8 +31,9 @@ import datetime as dt
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,9 +55,11 @@ from flopcast.runs.problems import (
     ROW_EXCLUDED,
     VALUE_IGNORED,
     empty_excluded,
+    empty_undisclosed,
     excluded_frame,
     exclusion_counts_text,
     problems_frame,
+    undisclosed_frame,
 )
 from flopcast.runs.schema import (
     CANONICAL_COLUMNS,
@@ -93,6 +96,15 @@ class RunTable:
         Input columns that flopcast does not use.
     note
         Free text about where the data comes from (set for the bundled data).
+    undisclosed
+        Runs listed without any training-compute estimate (their developers did not disclose
+        it), one row each (:data:`~flopcast.runs.problems.UNDISCLOSED_COLUMNS`). They are
+        also in ``excluded`` (every input row is accounted for there), but they are not data
+        problems: :meth:`undisclosed_counts` counts them per year and developer, and a spec
+        can let them enter a fit as censored observations (``data.undisclosed``).
+    origin
+        Where a downloaded copy came from (``url``, ``downloaded``, ``sha256``, ``dataset``;
+        see :mod:`flopcast.runs.update`); empty for other files.
     """
 
     runs: pd.DataFrame
@@ -104,11 +116,20 @@ class RunTable:
     n_input_rows: int
     ignored_columns: tuple[str, ...] = ()
     note: str = ""
+    undisclosed: pd.DataFrame = field(default_factory=empty_undisclosed)
+    origin: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """True when no problem was found (expected exclusions do not count)."""
         return self.problems.empty
+
+    def undisclosed_counts(self, by: str = "year") -> pd.DataFrame:
+        """Runs without a disclosed compute estimate, counted per ``"year"`` or
+        ``"developer"`` (see :func:`~flopcast.runs.summary.undisclosed_counts`)."""
+        from flopcast.runs.summary import undisclosed_counts
+
+        return undisclosed_counts(self, by)
 
     def check(self) -> RunTable:
         """Raise :class:`DataValidationError` listing the problems, if there are any.
@@ -149,6 +170,8 @@ class RunTable:
             lines.append("  by method: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         if len(self.excluded):
             lines.append("  exclusions: " + exclusion_counts_text(self.excluded))
+        if len(self.undisclosed):
+            lines.append(f"  {len(self.undisclosed)} runs without a disclosed compute estimate")
         if self.note:
             lines.append(f"  {self.note}")
         return "\n".join(lines)
@@ -183,7 +206,10 @@ def read_runs(
     Parameters
     ----------
     path
-        The CSV file.
+        The CSV file. ``"latest"`` (or ``"latest:DATASET"``), when no such file exists, reads
+        the copy that ``flopcast data update`` downloaded
+        (:func:`flopcast.runs.update.load_latest`), so a spec's ``data.source = "latest"``
+        works wherever a runs path does.
     format
         ``"epoch"``, ``"canonical"``, or ``"auto"`` (default) to decide from the header:
         a ``compute_flop`` column means canonical, Epoch's "Training compute (FLOP)" means Epoch.
@@ -212,16 +238,41 @@ def read_runs(
     >>> len(table.runs), table.excluded["reason"].tolist()
     (1, ['compute_flop is negative (compute must be > 0)'])
     """
+    text = str(path)
+    if (text == "latest" or text.startswith("latest:")) and not Path(path).exists():
+        from flopcast.runs.update import load_latest
+
+        return load_latest(text.partition(":")[2] or None)
     path = Path(path)
     data = path.read_bytes()
-    return _read_bytes(data, str(path), format=format, today=today)
+    table = _read_bytes(data, str(path), format=format, today=today)
+    from flopcast.runs.update import download_record
+
+    record = download_record(path, table.sha256)
+    if record:
+        table = replace(table, origin=record, note=_download_note(record))
+    return table
 
 
-def load_runs(*, include_excluded: bool = True) -> RunTable:
+def _download_note(record: dict[str, Any]) -> str:
+    return (
+        f"downloaded from {record.get('url', '?')} on {record.get('downloaded', '?')} "
+        f"(Epoch AI dataset {record.get('dataset', '?')!r}, sha256 "
+        f"{str(record.get('sha256', '?'))[:12]})"
+    )
+
+
+def load_runs(source: str = "bundled", *, include_excluded: bool = True) -> RunTable:
     """Load the bundled, curated run table (Epoch AI snapshot; see ``data/README.md``).
 
     Parameters
     ----------
+    source
+        ``"bundled"`` (default): the snapshot shipped with flopcast. ``"latest"``: the copy
+        that ``flopcast data update`` downloaded last (:func:`flopcast.runs.update.load_latest`;
+        its ``origin`` records URL, download time and hash). A dataset name
+        (``"all"``, ``"notable"``, ``"large-scale"``, ``"frontier"``): the downloaded copy of
+        that dataset.
     include_excluded
         Also load the snapshot rows that the curation left out (``.excluded``, with reasons
         and line numbers in Epoch's original file; the default, so fits and reports count
@@ -239,6 +290,10 @@ def load_runs(*, include_excluded: bool = True) -> RunTable:
     >>> bool(load_runs(include_excluded=True).excluded["reason"].str.contains("no training").any())
     True
     """
+    if source != "bundled":
+        from flopcast.runs.update import load_latest
+
+        return load_latest(None if source == "latest" else source)
     path = bundled_data_path("runs.csv")
     table = read_runs(path, format="canonical")
     meta = _bundled_metadata()
@@ -250,10 +305,24 @@ def load_runs(*, include_excluded: bool = True) -> RunTable:
             f"{meta.get('source_rows', '?')} snapshot rows, {meta.get('usable_runs', '?')} usable"
         )
     excluded = empty_excluded()
+    undisclosed = empty_undisclosed()
     n_rows = table.n_input_rows
     if include_excluded:
         excluded = _read_excluded_file(bundled_data_path("excluded.csv"))
         n_rows += len(excluded)
+        # The curated exclusions file keeps names and line numbers only (no dates).
+        no_estimate = excluded[excluded["check"].eq("no_compute")]
+        undisclosed = pd.DataFrame(
+            {
+                "file": no_estimate["file"],
+                "row": no_estimate["row"],
+                "system": no_estimate["system"],
+                "date": pd.NaT,
+            }
+        ).reindex(columns=list(undisclosed.columns))
+        undisclosed[["organization", "domain"]] = ""
+        undisclosed = undisclosed.astype(empty_undisclosed().dtypes.to_dict())
+        undisclosed = undisclosed.reset_index(drop=True)
     return RunTable(
         runs=table.runs,
         excluded=excluded,
@@ -264,6 +333,7 @@ def load_runs(*, include_excluded: bool = True) -> RunTable:
         n_input_rows=n_rows,
         ignored_columns=table.ignored_columns,
         note=note,
+        undisclosed=undisclosed,
     )
 
 
@@ -396,6 +466,7 @@ def _read_bytes(data: bytes, name: str, *, format: Format, today: dt.date | str 
     runs = runs.astype({"date": "datetime64[ns]"})
 
     excluded = excluded_frame(problems, raw, mapping, system, lines, no_compute, name)
+    undisclosed = undisclosed_frame(raw, system, lines, no_compute, name)
     assert len(runs) + len(excluded) == n, "every row is either usable or excluded"
     return RunTable(
         runs=runs,
@@ -406,6 +477,7 @@ def _read_bytes(data: bytes, name: str, *, format: Format, today: dt.date | str 
         format=fmt,
         n_input_rows=n,
         ignored_columns=tuple(ignored),
+        undisclosed=undisclosed,
     )
 
 

@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from flopcast import figures
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit
 from flopcast.report.document import (
     COLLAPSE_ROWS,
     REPORT_VERSION,
+    Banner,
     Code,
     Details,
     Paragraph,
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from flopcast.runs import RunTable
 
 __all__ = [
+    "STALE_AFTER_DAYS",
+    "data_age_blocks",
     "data_label",
     "is_bundled",
     "matching_data",
@@ -73,6 +78,114 @@ def _snapshot_metadata() -> dict[str, Any]:
         return {}
 
 
+#: The report warns when its data were taken more than this many days (six months) before it.
+STALE_AFTER_DAYS = 183
+
+
+def _data_date(fit: Fit, data: RunTable | None) -> tuple[dt.date | None, str]:
+    """When the data were taken, and how that is known (download, snapshot, newest run)."""
+    download = fit.provenance.get("data_download") or (getattr(data, "origin", None) or {})
+    if download.get("downloaded"):
+        return dt.datetime.fromisoformat(download["downloaded"]).date(), "downloaded"
+    if fit.provenance.get("data_source") == "bundled":
+        snapshot = _snapshot_metadata().get("snapshot_date")
+        if snapshot:
+            return dt.date.fromisoformat(str(snapshot)), "snapshot taken"
+    runs = data.runs if data is not None else fit.runs
+    if len(runs):
+        return pd.Timestamp(runs["date"].max()).date(), "newest run published"
+    return None, ""
+
+
+def data_age_blocks(fit: Fit, data: RunTable | None, today: dt.date | None = None) -> list[Any]:
+    """How old the data are on the report date, with a warning past :data:`STALE_AFTER_DAYS`.
+
+    Examples
+    --------
+    >>> STALE_AFTER_DAYS
+    183
+    """
+    today = today or dt.date.today()
+    taken, how = _data_date(fit, data)
+    if taken is None:
+        return []
+    days = (today - taken).days
+    runs = data.runs if data is not None else fit.runs
+    newest = f"; newest run {pd.Timestamp(runs['date'].max()):%Y-%m-%d}" if len(runs) else ""
+    blocks: list[Any] = [
+        Paragraph(
+            f"data {how} {taken:%Y-%m-%d}, {days} days ({days / 30.44:.0f} months) before this "
+            f"report ({today:%Y-%m-%d}){newest}.",
+            lead="Age of the data. ",
+        )
+    ]
+    if days > STALE_AFTER_DAYS:
+        blocks.append(
+            Banner(
+                "note",
+                f"Warning: the data are {days / 30.44:.0f} months older than this report",
+                (
+                    "Runs published since then are missing, so the latest part of the trend "
+                    "and the frontier rest on old data.",
+                    "flopcast data update downloads Epoch AI's current data; "
+                    "flopcast report --data latest uses it.",
+                ),
+            )
+        )
+    return blocks
+
+
+def _download_blocks(fit: Fit, data: RunTable | None) -> list[Any]:
+    download = fit.provenance.get("data_download") or (getattr(data, "origin", None) or {})
+    if not download:
+        return []
+    return [
+        Paragraph(
+            f"downloaded from {download.get('url', '?')} at {download.get('downloaded', '?')} "
+            f"(Epoch AI dataset '{download.get('dataset', '?')}', {download.get('n_rows', '?')} "
+            f"rows, sha256 {download.get('sha256', '?')}) by flopcast data update.",
+            lead="Download. ",
+        )
+    ]
+
+
+def _undisclosed_blocks(fit: Fit, data: RunTable | None) -> list[Any]:
+    from flopcast.runs.summary import undisclosed_at_frontier
+
+    censored = [
+        s for s in fit.provenance.get("selection_log", []) if "censored" in str(s.get("step"))
+    ]
+    blocks: list[Any] = []
+    undisclosed = getattr(data, "undisclosed", None)
+    if undisclosed is not None and len(undisclosed) and undisclosed["date"].notna().any():
+        frontier = undisclosed_at_frontier(data)
+        names = ", ".join(frontier.runs["system"].tail(8)[::-1])
+        blocks.append(
+            Paragraph(
+                f"{frontier.sentence()} (of {len(undisclosed)} runs listed without one)"
+                + (f"; the most recent: {names}" if names else "")
+                + ". Their developers did not disclose it; "
+                + (
+                    f"{censored[0].get('n_runs', 0)} of them enter the fit as censored "
+                    "observations (compute at least a known lower bound)."
+                    if censored
+                    else "the fit leaves them out, so the observed frontier may lag the true "
+                    "one (data.undisclosed = 'censored' uses them as lower bounds)."
+                ),
+                lead="Undisclosed compute. ",
+            )
+        )
+    elif censored:
+        blocks.append(
+            Paragraph(
+                f"{censored[0].get('n_runs', 0)} runs without a disclosed compute estimate "
+                "enter the fit as censored observations.",
+                lead="Undisclosed compute. ",
+            )
+        )
+    return blocks
+
+
 def provenance_section(fit: Fit, data: RunTable | None) -> Section:
     """The source and hash of the data, how the sample was formed, every excluded row."""
     from flopcast.runs import CHECK_LABELS
@@ -97,7 +210,10 @@ def provenance_section(fit: Fit, data: RunTable | None) -> Section:
     else:
         where = data.source if data is not None else source
         sec.blocks.append(Paragraph(f"Runs file {where}.", lead="Source. "))
+    sec.blocks.extend(_download_blocks(fit, data))
     sec.blocks.append(Paragraph(f"sha256 of the runs file: {fit.data_sha256}", lead="Hash. "))
+    sec.blocks.extend(data_age_blocks(fit, data))
+    sec.blocks.extend(_undisclosed_blocks(fit, data))
 
     n_excluded = int(prov.get("n_excluded", 0))
     n_input = (
@@ -114,6 +230,10 @@ def provenance_section(fit: Fit, data: RunTable | None) -> Section:
     for step in prov.get("selection_log", []):
         if step.get("step") == "input":
             rows.append(("usable runs", str(step.get("n_runs"))))
+        elif "censored" in str(step.get("step")):
+            rows.append(
+                ("undisclosed runs entered as censored (lower bounds)", str(step["n_runs"]))
+            )
         else:
             rows.append((f"left out by {step.get('step')}", str(step.get("n_removed", 0))))
     rows.append(("runs in the fit", str(len(fit.runs))))
