@@ -16,7 +16,7 @@ import pytest
 from scipy import integrate, stats
 
 from conftest import fast_spec
-from flopcast.backtesting import backtest, no_measurement_error, score_predictions
+from flopcast.backtesting import backtest_cutoffs, no_measurement_error, score_predictions
 from flopcast.exceptions import FlopcastError
 from flopcast.spec import ModelSpec
 
@@ -80,7 +80,7 @@ def simulated_backtest(standard_runs):
     # The simulated world has no break after 2010, so future regime changes are off here;
     # see the tests below for what they do.
     runs, _ = standard_runs
-    return backtest(
+    return backtest_cutoffs(
         runs,
         fast_spec(),
         cutoff=["2017-01-01", "2019-01-01"],
@@ -130,7 +130,7 @@ def test_regime_changes_widen_the_intervals_of_a_world_without_new_breaks(
     standard_runs, simulated_backtest
 ):
     runs, _ = standard_runs
-    on = backtest(runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="on")
+    on = backtest_cutoffs(runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="on")
     row_on, row_off = on.table().iloc[0], simulated_backtest.table().iloc[0]
     assert row_on["regime_changes"]
     # Same fit (same seed), wider predictive intervals, so coverage can only grow ...
@@ -164,7 +164,9 @@ def test_backtest_json_lists_each_cutoff(simulated_backtest):
 
 def test_backtest_without_measurement_error_predicts_with_zero_width_errors(standard_runs):
     runs, _ = standard_runs
-    result = backtest(runs, fast_spec(), cutoff="2018-01-01", measurement_error=False, seed=3)
+    result = backtest_cutoffs(
+        runs, fast_spec(), cutoff="2018-01-01", measurement_error=False, seed=3
+    )
     assert not result.table()["measurement_error"].iloc[0]
     assert (result.scores["sigma_log10"] == 0.0).all()
     assert "OFF" in repr(result)
@@ -173,12 +175,12 @@ def test_backtest_without_measurement_error_predicts_with_zero_width_errors(stan
 def test_bad_cutoffs_are_clear_errors(standard_runs):
     runs, _ = standard_runs
     with pytest.raises(FlopcastError, match="not a date"):
-        backtest(runs, fast_spec(), cutoff="someday")
+        backtest_cutoffs(runs, fast_spec(), cutoff="someday")
     with pytest.raises(FlopcastError, match="no selected run"):
-        backtest(runs, fast_spec(), cutoff="2100-01-01")
+        backtest_cutoffs(runs, fast_spec(), cutoff="2100-01-01")
     residual = fast_spec(frontier={"rule": "residual"})
     with pytest.raises(FlopcastError, match="residual"):
-        backtest(runs, residual, cutoff="2018-01-01")
+        backtest_cutoffs(runs, residual, cutoff="2018-01-01")
 
 
 @pytest.mark.slow
@@ -189,7 +191,9 @@ def test_pooled_coverage_over_independent_simulated_data_sets_is_nominal():
     inside50 = inside90 = total = 0
     for k in range(8):
         runs, _ = simulate_runs(400, STANDARD_TRUTH, seed=100 + k)
-        result = backtest(runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="off")
+        result = backtest_cutoffs(
+            runs, fast_spec(), cutoff="2017-01-01", seed=3, regime_changes="off"
+        )
         scores = result.scores
         inside50 += int(scores["in50"].sum())
         inside90 += int(scores["in90"].sum())
@@ -226,7 +230,7 @@ def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
         breaks += int(path.n_breaks[0] > 0)
         years = np.asarray(decimal_year(runs["date"]), dtype=float)
         runs["compute_flop"] = runs["compute_flop"] * 10.0 ** path.offset(years)[0]
-        result = backtest(runs, spec, cutoff="2017-01-01", seed=3, regime_changes="on")
+        result = backtest_cutoffs(runs, spec, cutoff="2017-01-01", seed=3, regime_changes="on")
         per_world.append(result.scores["in90"].mean())
     per_world = np.array(per_world)
     # Worlds share nothing, so the mean over 24 worlds has the between-world sd / sqrt(24).

@@ -1,4 +1,4 @@
-"""``flopcast backtest``: fit before cutoff dates and score the prediction of later runs."""
+"""``flopcast backtest``: rolling-origin scores and skill against baselines (or cutoff coverage)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,29 @@ from flopcast.exceptions import FlopcastError
 @spec_option(default="two_eras")
 @data_option(exists=False)
 @click.option(
+    "--origins",
+    default=None,
+    help="Origin years FIRST:LAST (1 July of each); default 2012:2023. Origins from 2018 "
+    "on are the test set, earlier ones the development set.",
+)
+@click.option(
+    "--baselines",
+    is_flag=True,
+    help="Also score the baselines (flopcast_no_regime, ols_top10_2010, ols_top10_2018, "
+    "rw_drift_frontier) and print the skill table.",
+)
+@click.option(
     "--cutoff",
     "cutoffs",
     multiple=True,
-    help="Cutoff date (repeatable); default 2021-01-01.",
+    help="The older per-cutoff coverage view instead: fit before this date (repeatable).",
 )
 @click.option(
     "--no-measurement-error",
     is_flag=True,
-    help="Errors of zero width in the fit and the predictions (for comparison).",
+    help="With --cutoff: errors of zero width in the fit and the predictions.",
 )
-@regime_options("Future breaks in the predictions, as in 'flopcast forecast'.")
+@regime_options("With --cutoff: future breaks in the predictions, as in 'flopcast forecast'.")
 @click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
 @click.option(
     "--json",
@@ -36,6 +48,8 @@ from flopcast.exceptions import FlopcastError
 def command(
     spec_path,
     data_path,
+    origins,
+    baselines,
     cutoffs,
     no_measurement_error,
     regime_changes,
@@ -43,8 +57,9 @@ def command(
     seed,
     json_path,
 ) -> None:
-    """Score predictive intervals of later runs: coverage, error and log score per cutoff."""
-    from flopcast.backtesting import backtest
+    """Score forecasts of runs published after each origin: coverage, log score, CRPS and
+    skill against simple baselines, by lead time (docs: explanation/backtests)."""
+    from flopcast.backtesting import backtest, backtest_cutoffs
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
@@ -52,15 +67,26 @@ def command(
         raise FlopcastError(f"--data {data_path}: no such file")
     spec = load_spec(spec_path)
     runs = read_runs(data_path) if data_path else None
-    result = backtest(
-        runs,
-        spec,
-        cutoff=list(cutoffs) or ["2021-01-01"],
-        seed=seed,
-        measurement_error=not no_measurement_error,
-        regime_changes=regime_changes,
-        regime_rate=regime_rate,
-    )
-    click.echo(result.format_table())
+    if cutoffs:
+        if origins or baselines:
+            raise FlopcastError("--cutoff cannot be combined with --origins or --baselines")
+        result = backtest_cutoffs(
+            runs,
+            spec,
+            cutoff=list(cutoffs),
+            seed=seed,
+            measurement_error=not no_measurement_error,
+            regime_changes=regime_changes,
+            regime_rate=regime_rate,
+        )
+        click.echo(result.format_table())
+    else:
+        if no_measurement_error or regime_changes != "auto" or regime_rate is not None:
+            raise FlopcastError(
+                "--no-measurement-error, --regime-changes and --regime-rate apply to --cutoff "
+                "backtests; the rolling-origin backtest scores regime changes on and off"
+            )
+        result = backtest(runs, spec, origins=origins, baselines=baselines, seed=seed)
+        click.echo(result.format_tables())
     if json_path:
         emit_json(result.to_json_dict(), json_path, "backtest JSON")

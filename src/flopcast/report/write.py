@@ -21,6 +21,8 @@ from flopcast.report.sections import (
     posteriors_section,
     provenance_section,
     reproduction_section,
+    resolve_backtest,
+    skill_section,
     study_parts,
     study_section,
     thresholds_section,
@@ -51,6 +53,7 @@ def build_sections(
     data: RunTable | None = None,
     frontier_fit: Fit | None = None,
     frontier_n: int = 10,
+    backtest: Any = None,
 ) -> list[Section]:
     """The report's sections as a document model (what :func:`write_report` renders).
 
@@ -58,6 +61,8 @@ def build_sections(
     ----------
     fit, forecast, study, study_figure, command, data, frontier_fit
         As in :func:`write_report`.
+    backtest : BacktestResult, optional
+        Adds the "Forecast skill" section.
     frontier_n : int, default 10
         Frontier rule of the frontier chart (top N when published).
 
@@ -85,6 +90,7 @@ def build_sections(
     ]
     if study is not None:
         sections.append(study_section(study, study_figure))
+    sections += [s for s in [skill_section(backtest)] if s is not None]
     sections += [
         diagnostics_section(fit),
         provenance_section(fit, data),
@@ -135,6 +141,7 @@ def write_report(
     data: RunTable | None = None,
     frontier_fit: Fit | None = None,
     save_fit: bool = True,
+    backtest: Any = None,
 ) -> Path:
     """Write the report folder: index.html, report.md, figures/, summary.json, fit.nc.
 
@@ -160,6 +167,9 @@ def write_report(
         matches the fit's; otherwise exclusions are given as counts only.
     frontier_fit : Fit, optional
         A fit of frontier runs, drawn on the frontier chart.
+    backtest : BacktestResult or path, optional
+        A backtest (or its JSON) for the "Forecast skill" section; by default the report
+        folder's ``backtest.json`` when present (the report never runs the backtest).
     save_fit : bool, default True
         Save the fit as ``fit.nc`` (written atomically, so a fit loaded from that file can
         be saved over it).
@@ -198,6 +208,7 @@ def write_report(
         command=command,
         data=data,
         frontier_fit=frontier_fit,
+        backtest=resolve_backtest(backtest, out),
     )
     for block in (b for s in sections for b in figure_blocks(s.blocks)):
         (fig_dir / f"{block.name}.png").write_bytes(block.png)

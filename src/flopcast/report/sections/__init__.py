@@ -3,8 +3,9 @@
 
 Modules: ``fit`` (key findings, the classic chart, break-date and doubling-time posteriors,
 the frontier, diagnostics), ``forecast`` (fan charts and the forecast table, threshold
-crossings), ``study`` (a sensitivity study given to the report), ``provenance`` (data
-provenance and reproduction), ``methods`` (the model, priors and error groups).
+crossings), ``study`` (a sensitivity study given to the report), ``skill`` (forecast skill
+from a saved backtest), ``provenance`` (data provenance and reproduction), ``methods``
+(the model, priors and error groups).
 """
 
 from flopcast.report.sections.fit import (
@@ -18,6 +19,7 @@ from flopcast.report.sections.fit import (
 from flopcast.report.sections.forecast import forecast_section, thresholds_section
 from flopcast.report.sections.methods import methods_section
 from flopcast.report.sections.provenance import provenance_section, reproduction_section
+from flopcast.report.sections.skill import resolve_backtest, skill_section
 from flopcast.report.sections.study import study_parts, study_section
 
 __all__ = [
@@ -31,6 +33,8 @@ __all__ = [
     "posteriors_section",
     "provenance_section",
     "reproduction_section",
+    "resolve_backtest",
+    "skill_section",
     "study_parts",
     "study_section",
     "thresholds_section",

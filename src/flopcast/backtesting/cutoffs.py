@@ -1,6 +1,9 @@
-"""Backtests: fit on the runs published before a cutoff, score the runs published after it.
+"""Cutoff backtests: fit on the runs published before a cutoff, score the runs after it.
 
-For each cutoff, :func:`backtest` fits the spec to the runs published before it and predicts
+The older, per-cutoff view (``flopcast backtest --cutoff DATE``); the rolling-origin
+harness with proper scores and baselines is :func:`flopcast.backtesting.backtest`.
+
+For each cutoff, :func:`backtest_cutoffs` fits the spec to the runs published before it and predicts
 the *published* value of every later run the spec selects: the trend (with future regime
 changes when :func:`flopcast.forecasting.forecast` would use them) plus the intrinsic scatter
 plus that run's measurement error (its error group's sigma, times the inferred scale when
@@ -36,8 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
+from flopcast.backtesting.scoring import score_predictions
 from flopcast.dates import to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
@@ -57,12 +60,10 @@ from flopcast.runs.schema import CONFIDENCES, METHODS
 from flopcast.runs.selection import top_n_at_publication
 from flopcast.spec import ModelSpec, load_spec
 
-__all__ = ["BacktestResult", "backtest", "no_measurement_error", "score_predictions"]
+__all__ = ["CutoffBacktestResult", "backtest_cutoffs", "no_measurement_error"]
 
-#: Predictive draws per posterior draw used for quantiles and coverage.
-PREDICTIVE_REPEATS: int = 4
-#: Test runs scored at once (bounds memory: repeats x samples x chunk values).
-_CHUNK: int = 200
+#: Version of the cutoff backtest JSON (2: ``json_version`` added).
+CUTOFF_JSON_VERSION: int = 2
 
 
 def no_measurement_error(spec: ModelSpec) -> ModelSpec:
@@ -84,150 +85,12 @@ def no_measurement_error(spec: ModelSpec) -> ModelSpec:
 
 
 # --------------------------------------------------------------------------------------
-# Scoring (pure numerics on draws)
-
-
-def _noise(
-    rng: np.random.Generator, shape: tuple[int, ...], nu: np.ndarray | None, share: float | None
-) -> np.ndarray:
-    """Standardised scatter draws: Normal or Student-t, optionally from the top ``share``."""
-    u = rng.uniform(size=shape)
-    if share is not None:
-        u = 1.0 - share + share * u
-    if nu is None:
-        return special.ndtri(u)
-    return stats.t.ppf(u, nu[:, None])
-
-
-def _log_density(
-    y: np.ndarray,
-    mu: np.ndarray,
-    scatter: np.ndarray,
-    sigma: np.ndarray,
-    nu: np.ndarray | None,
-    share: float | None,
-    z: np.ndarray,
-) -> np.ndarray:
-    """Log predictive density of each ``y`` (n,), mixing over the draws (S, n)."""
-    r = y[None, :] - mu
-    if nu is None:
-        tau = np.sqrt(scatter**2 + sigma**2)
-        logp = stats.norm.logpdf(r / tau) - np.log(tau)
-        if share is not None:
-            a = special.ndtri(1.0 - share)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                arg = np.where(
-                    sigma > 0,
-                    (scatter * r / tau**2 - a) * tau / np.where(sigma > 0, sigma, 1.0),
-                    np.where(r / scatter > a, np.inf, -np.inf),
-                )
-            logp = logp + special.log_ndtr(arg) - np.log(share)
-    else:
-        exact = stats.t.logpdf(r / scatter, nu[:, None]) - np.log(scatter)
-        if share is not None:
-            a = stats.t.ppf(1.0 - share, nu)[:, None]
-            exact = np.where(r / scatter > a, exact - np.log(share), -np.inf)
-        # With measurement error: average the error density over the scatter draws ``z``
-        # (repeats, S, n).
-        x = mu[None] + scatter[None] * z
-        safe = np.where(sigma > 0, sigma, 1.0)
-        mc = special.logsumexp(
-            stats.norm.logpdf((y[None, None, :] - x) / safe[None]) - np.log(safe[None]), axis=0
-        ) - np.log(z.shape[0])
-        logp = np.where(sigma > 0, mc, exact)
-    return special.logsumexp(logp, axis=0) - np.log(logp.shape[0])
-
-
-def score_predictions(
-    y: np.ndarray,
-    mu: np.ndarray,
-    scatter: np.ndarray,
-    sigma: np.ndarray,
-    *,
-    nu: np.ndarray | None = None,
-    share: float | None = None,
-    rng: np.random.Generator | int | None = None,
-    repeats: int = PREDICTIVE_REPEATS,
-) -> pd.DataFrame:
-    """Score published values against their posterior predictive distribution.
-
-    The predictive of run ``i`` mixes, over posterior draws ``s``,
-    ``y = mu[s, i] + scatter[s, i] * z + sigma[s, i] * e`` with ``e ~ Normal(0, 1)`` and
-    ``z`` standard Normal (or Student-t with ``nu[s]``), drawn from its top ``share`` when
-    ``share`` is given (a frontier run of a full-population fit).
-
-    Parameters
-    ----------
-    y : ndarray
-        Published log10 values, shape (n,).
-    mu, scatter : ndarray
-        Trend and scatter draws, shape (S, n).
-    sigma : ndarray
-        Measurement sd, shape (S, n) or (1, n); zero for no measurement error.
-    nu : ndarray, optional
-        Student-t degrees of freedom per draw (S,).
-    share : float, optional
-        Draw the scatter from the top ``share`` of its distribution.
-    rng : Generator or int, optional
-    repeats : int, default 4
-        Predictive draws per posterior draw.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per value: ``pred_median``, ``pi50_low``, ``pi50_high``, ``pi90_low``,
-        ``pi90_high`` (log10), ``pit`` (predictive CDF at ``y``), ``in50``, ``in90``,
-        ``abs_error_dex`` and ``log_pred_density``.
-
-    Examples
-    --------
-    A value at the centre of a Normal(0, 1) predictive:
-
-    >>> s = score_predictions(np.array([0.0]), np.zeros((2000, 1)), np.ones((2000, 1)),
-    ...                       np.zeros((1, 1)), rng=0)
-    >>> round(float(s["log_pred_density"].iloc[0]), 4), bool(s["in50"].iloc[0])
-    (-0.9189, True)
-    """
-    gen = np.random.default_rng(rng)
-    y = np.asarray(y, dtype=float)
-    mu = np.asarray(mu, dtype=float)
-    scatter = np.broadcast_to(np.asarray(scatter, dtype=float), mu.shape)
-    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), mu.shape)
-    parts = []
-    for start in range(0, len(y), _CHUNK):
-        cols = slice(start, start + _CHUNK)
-        m, sc, sg, yy = mu[:, cols], scatter[:, cols], sigma[:, cols], y[cols]
-        z = _noise(gen, (repeats, *m.shape), nu, share)
-        draws = m[None] + sc[None] * z + sg[None] * gen.standard_normal(z.shape)
-        draws = draws.reshape(-1, m.shape[1])
-        q = np.quantile(draws, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-        pit = (draws < yy[None, :]).mean(axis=0)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "pred_median": q[2],
-                    "pi50_low": q[1],
-                    "pi50_high": q[3],
-                    "pi90_low": q[0],
-                    "pi90_high": q[4],
-                    "pit": pit,
-                    "in50": (pit > 0.25) & (pit < 0.75),
-                    "in90": (pit > 0.05) & (pit < 0.95),
-                    "abs_error_dex": np.abs(yy - q[2]),
-                    "log_pred_density": _log_density(yy, m, sc, sg, nu, share, z),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
-
-
-# --------------------------------------------------------------------------------------
 # The result
 
 
 @dataclass
-class BacktestResult:
-    """Scores of a backtest at one or more cutoffs. Build with :func:`backtest`.
+class CutoffBacktestResult:
+    """Scores of a backtest at one or more cutoffs. Build with :func:`backtest_cutoffs`.
 
     Attributes
     ----------
@@ -267,21 +130,23 @@ class BacktestResult:
 
         Examples
         --------
-        >>> backtest(None, "two_eras", cutoff="2021-01-01").table()    # doctest: +SKIP
+        >>> backtest_cutoffs(None, "two_eras", cutoff="2021-01-01").table()    # doctest: +SKIP
         """
         return self.summary.copy()
 
     def to_json_dict(self) -> dict[str, Any]:
-        """``{spec, measurement_error, nominal, cutoffs: [one dict per table row]}``.
+        """``{json_version, spec, measurement_error, nominal, cutoffs: [one dict per row]}``.
 
         Examples
         --------
-        >>> backtest(None, "two_eras").to_json_dict()["cutoffs"][0]["cover90"]  # doctest: +SKIP
+        >>> result = backtest_cutoffs(None, "two_eras")              # doctest: +SKIP
+        >>> result.to_json_dict()["cutoffs"][0]["cover90"]           # doctest: +SKIP
         """
         rows = self.summary.copy()
         rows["cutoff"] = rows["cutoff"].dt.strftime("%Y-%m-%d")
         return jsonable(
             {
+                "json_version": CUTOFF_JSON_VERSION,
                 "spec": self.spec.name,
                 "measurement_error": self.measurement_error,
                 "nominal": {"cover50": 0.5, "cover90": 0.9},
@@ -359,7 +224,7 @@ def _cutoffs(cutoff: Any) -> list[pd.Timestamp]:
     return sorted(set(out))
 
 
-def backtest(
+def backtest_cutoffs(
     runs: Any = None,
     spec: ModelSpec | str | None = None,
     cutoff: Any = "2021-01-01",
@@ -371,7 +236,7 @@ def backtest(
     frontier_n: int | None = None,
     keep_fits: bool = False,
     progress: bool = False,
-) -> BacktestResult:
+) -> CutoffBacktestResult:
     """Fit on runs published before each cutoff and score the prediction of later runs.
 
     Parameters
@@ -403,13 +268,14 @@ def backtest(
 
     Returns
     -------
-    BacktestResult
+    CutoffBacktestResult
 
     Examples
     --------
-    >>> from flopcast.backtesting import backtest
-    >>> result = backtest(None, "two_eras", cutoff=["2019-01-01", "2021-01-01"])  # doctest: +SKIP
-    >>> result.table()[["cutoff", "cover50", "cover90"]]                          # doctest: +SKIP
+    >>> from flopcast.backtesting import backtest_cutoffs
+    >>> cutoffs = ["2019-01-01", "2021-01-01"]
+    >>> result = backtest_cutoffs(None, "two_eras", cutoff=cutoffs)     # doctest: +SKIP
+    >>> result.table()[["cutoff", "cover50", "cover90"]]                # doctest: +SKIP
     """
     if spec is None:
         spec = load_spec("two_eras")
@@ -464,7 +330,7 @@ def backtest(
         rows[-1]["measurement_error"] = measurement_error
         rows[-1]["fit_ok"] = fitted.diagnostics.ok
     summary = pd.DataFrame(rows)
-    return BacktestResult(
+    return CutoffBacktestResult(
         summary=summary,
         scores=pd.concat(score_parts, ignore_index=True),
         spec=spec,
