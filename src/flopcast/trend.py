@@ -105,9 +105,9 @@ def piecewise_trend(
     """
     t = xp.as_tensor_variable(t) if xp is not np else np.asarray(t, dtype=float)
     level = level[..., None]
-    n_breaks = 0 if breaks is None else int(_static_len(breaks, xp))
-    if n_breaks == 0:
+    if breaks is None or int(_static_len(breaks, xp)) == 0:
         return level + slopes[..., 0, None] * t
+    n_breaks = int(_static_len(breaks, xp))
     tau = [breaks[..., k, None] for k in range(n_breaks)]
     mu = level + slopes[..., 0, None] * (t - tau[0])
     for k in range(1, n_breaks + 1):

@@ -70,7 +70,7 @@ def command(
     if cutoffs:
         if origins or baselines:
             raise FlopcastError("--cutoff cannot be combined with --origins or --baselines")
-        result = backtest_cutoffs(
+        by_cutoff = backtest_cutoffs(
             runs,
             spec,
             cutoff=list(cutoffs),
@@ -79,14 +79,15 @@ def command(
             regime_changes=regime_changes,
             regime_rate=regime_rate,
         )
-        click.echo(result.format_table())
+        text, json_dict = by_cutoff.format_table(), by_cutoff.to_json_dict()
     else:
         if no_measurement_error or regime_changes != "auto" or regime_rate is not None:
             raise FlopcastError(
                 "--no-measurement-error, --regime-changes and --regime-rate apply to --cutoff "
                 "backtests; the rolling-origin backtest scores regime changes on and off"
             )
-        result = backtest(runs, spec, origins=origins, baselines=baselines, seed=seed)
-        click.echo(result.format_tables())
+        rolling = backtest(runs, spec, origins=origins, baselines=baselines, seed=seed)
+        text, json_dict = rolling.format_tables(), rolling.to_json_dict()
+    click.echo(text)
     if json_path:
-        emit_json(result.to_json_dict(), json_path, "backtest JSON")
+        emit_json(json_dict, json_path, "backtest JSON")

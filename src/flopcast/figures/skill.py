@@ -17,6 +17,7 @@ from flopcast.figures.style import (
     SMALL,
     TITLE,
     figure_and_axes,
+    figure_of,
     new_figure,
     panel_axes,
     style_axes,
@@ -138,7 +139,7 @@ def pit_histograms(
         axes = list(np.atleast_1d(fig.subplots(1, len(models), sharey=True)))
     else:
         axes = panel_axes(ax, len(models), "pit_histograms")
-        fig = axes[0].figure
+        fig = figure_of(axes[0])
     for k, (model, axis) in enumerate(zip(models, axes, strict=True)):
         counts = np.asarray(table.loc[table["model"] == model, "counts"].iloc[0], dtype=float)
         density = counts / counts.sum() * len(counts)

@@ -157,7 +157,12 @@ def _undisclosed_blocks(fit: Fit, data: RunTable | None) -> list[Any]:
     ]
     blocks: list[Any] = []
     undisclosed = getattr(data, "undisclosed", None)
-    if undisclosed is not None and len(undisclosed) and undisclosed["date"].notna().any():
+    if (
+        data is not None
+        and undisclosed is not None
+        and len(undisclosed)
+        and undisclosed["date"].notna().any()
+    ):
         frontier = undisclosed_at_frontier(data)
         names = ", ".join(frontier.runs["system"].tail(8)[::-1])
         blocks.append(
