@@ -17,6 +17,7 @@ import click
 import pandas as pd
 
 from flopcast.cli.errors import EXIT_FLAGGED, fail
+from flopcast.dates import parse_date
 from flopcast.runs import (
     Format,
     RunTable,
@@ -38,9 +39,8 @@ _FORMAT = click.option(
 )
 _TODAY = click.option(
     "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Report dates after this day as future (default: today).",
+    help="Report dates after this day as future (a date or year; default: today).",
 )
 _MAX_ROWS = click.option(
     "--max-rows",
@@ -52,8 +52,8 @@ _MAX_ROWS = click.option(
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _today(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
+def _today(value: str | None) -> dt.date | None:
+    return parse_date(value, what="--today") if value is not None else None
 
 
 def _section(title: str, table: pd.DataFrame, floats: dict[str, str] | None = None) -> str:
@@ -82,7 +82,7 @@ def data() -> None:
 @click.argument("path", required=False, type=_EXISTING_FILE)
 @_FORMAT
 @_TODAY
-def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
+def summary(path: Path | None, fmt: Format, today: str | None) -> None:
     """Counts by era, method, confidence and domain, error groups and exclusions.
 
     Without PATH, summarises the bundled dataset (with the snapshot rows it leaves out).
@@ -124,7 +124,7 @@ def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
 @_FORMAT
 @_TODAY
 @_MAX_ROWS
-def validate(path: Path, fmt: Format, today: dt.datetime | None, max_rows: int) -> None:
+def validate(path: Path, fmt: Format, today: str | None, max_rows: int) -> None:
     """Check a runs file and list every problem (file, row, column, value, reason).
 
     Exits 0 when no problem was found (rows of an Epoch export without a compute estimate are
@@ -181,7 +181,7 @@ def import_(
     output: Path,
     excluded_out: Path | None,
     fmt: Format,
-    today: dt.datetime | None,
+    today: str | None,
     max_rows: int,
 ) -> None:
     """Convert an Epoch AI export (or any runs file) into a canonical CSV.

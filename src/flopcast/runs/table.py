@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flopcast.exceptions import DataValidationError
+from flopcast.dates import parse_date
+from flopcast.exceptions import DataValidationError, FlopcastError
 from flopcast.runs.bundled import bundled_data_path
 from flopcast.runs.checks import (
     Cells,
@@ -331,14 +332,10 @@ def data_hash(runs: pd.DataFrame) -> str:
 def _as_date(today: dt.date | str | None) -> dt.date:
     if today is None:
         return dt.date.today()
-    if isinstance(today, dt.datetime):
-        return today.date()
-    if isinstance(today, dt.date):
-        return today
     try:
-        return dt.date.fromisoformat(str(today))
-    except ValueError:
-        raise DataValidationError(f"today must be a date (YYYY-MM-DD), got {today!r}") from None
+        return parse_date(today, what="today")
+    except FlopcastError as exc:
+        raise DataValidationError(str(exc)) from None
 
 
 def _read_bytes(data: bytes, name: str, *, format: Format, today: dt.date | str | None) -> RunTable:
