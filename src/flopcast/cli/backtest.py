@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import SEED, check_data_source, check_output
 from flopcast.cli.options import data_option, regime_options, spec_option
 from flopcast.cli.output import emit_json
-from flopcast.exceptions import FlopcastError
+from flopcast.dates import parse_date
 
 
 @click.command(name="backtest")
@@ -26,7 +27,7 @@ from flopcast.exceptions import FlopcastError
     help="Errors of zero width in the fit and the predictions (for comparison).",
 )
 @regime_options("Future breaks in the predictions, as in 'flopcast forecast'.")
-@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--seed", type=SEED, default=None, help="Sampler seed (default: the spec's).")
 @click.option(
     "--json",
     "json_path",
@@ -48,9 +49,10 @@ def command(
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
-    if data_path is not None and not data_path.is_file():
-        raise FlopcastError(f"--data {data_path}: no such file")
     spec = load_spec(spec_path)
+    check_data_source(spec, data_path)
+    check_output(json_path, "--json", inputs=[("--data", data_path)])
+    cutoffs = [parse_date(c, what="--cutoff") for c in cutoffs]
     runs = read_runs(data_path) if data_path else None
     result = backtest(
         runs,

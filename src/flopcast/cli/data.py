@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from flopcast.cli.errors import EXIT_FLAGGED, fail
+from flopcast.cli.checks import check_output, check_outputs
+from flopcast.cli.errors import EXIT_FLAGGED
 from flopcast.dates import parse_date
 from flopcast.runs import (
     Format,
@@ -28,6 +29,7 @@ from flopcast.runs import (
     summarize_runs,
     write_runs,
 )
+from flopcast.runs.table import write_csv
 
 _FORMAT = click.option(
     "--format",
@@ -188,8 +190,9 @@ def import_(
 
     Usable rows are written to OUTPUT; excluded rows and problems are listed.
     """
-    if output.resolve() == path.resolve():
-        fail("the output file must differ from the input file")
+    check_output(output, "--output", inputs=[("the input file", path)])
+    check_output(excluded_out, "--excluded", inputs=[("the input file", path)])
+    check_outputs(("--output", output), ("--excluded", excluded_out))
     table = read_runs(path, fmt, today=_today(today))
     write_runs(table.runs, output)
     click.echo(
@@ -200,7 +203,7 @@ def import_(
     if len(counts):
         click.echo(_section("Exclusions by reason (a row may have several)", counts))
     if excluded_out is not None:
-        table.excluded.to_csv(excluded_out, index=False, lineterminator="\n")
+        write_csv(table.excluded, excluded_out)
         click.echo(f"\nExcluded rows written to {excluded_out}")
     if not table.ok:
         click.echo(f"\nProblems ({len(table.problems)})")
