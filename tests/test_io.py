@@ -830,8 +830,11 @@ def test_the_bundled_data_loads_from_an_installed_wheel_outside_the_checkout(tmp
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = wheels.glob("flopcast-*.whl")
 
+    # A fresh venv that sees the running interpreter's packages (pandas, PyMC...) wherever
+    # they are installed: in the base interpreter (as in CI) or in a virtual environment (as
+    # most people install). ``system_site_packages`` would see only the base interpreter's.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(system_site_packages=False, with_pip=True).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
     install = subprocess.run(
@@ -839,6 +842,15 @@ def test_the_bundled_data_loads_from_an_installed_wheel_outside_the_checkout(tmp
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert install.returncode == 0, install.stdout + install.stderr
+    # Written after the install, so pip never sees (or touches) the running environment's
+    # flopcast; paths listed in a .pth come after the venv's own site-packages, so the
+    # wheel just installed is the flopcast imported.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    visible = [p for p in sys.path if p and Path(p).is_dir() and Path(p).name.endswith("-packages")]
+    (Path(purelib) / "_running_interpreter_packages.pth").write_text("\n".join(visible) + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
