@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flopcast.cli.checks import SEED, check_data_source, check_output
+from flopcast.cli.checks import SEED, check_data_source, check_output, check_selection_in
 from flopcast.cli.options import data_option, regime_options, spec_option
 from flopcast.cli.output import emit_json
 from flopcast.dates import parse_date
@@ -54,6 +54,7 @@ def command(
     check_output(json_path, "--json", inputs=[("--data", data_path)])
     cutoffs = [parse_date(c, what="--cutoff") for c in cutoffs]
     runs = read_runs(data_path) if data_path else None
+    check_selection_in(spec, runs)
     result = backtest(
         runs,
         spec,

@@ -101,6 +101,17 @@ def check_data_source(spec: ModelSpec, data_path: Path | None) -> None:
         raise SpecError(f"spec {spec.name!r}: data.source {source!r}: {what}")
 
 
+def check_selection_in(spec: ModelSpec, runs: Any) -> pd.DataFrame:
+    """Every name the spec's selection blocks give exists in the runs the fit will read
+    (``runs`` as :func:`flopcast.fitting.fit` takes it); return those runs as a table."""
+    from flopcast.fitting.inputs import resolve_runs
+    from flopcast.runs.selection import check_selection
+
+    table, _ = resolve_runs(runs, spec)
+    check_selection(table, spec.data)
+    return table
+
+
 def check_horizon(until: Any, spec: ModelSpec, runs: pd.DataFrame | None = None) -> None:
     """``--until`` (or the spec's horizon) is a readable date, in range and, when the runs
     are known, after the last selected run: checked before fitting."""
@@ -129,4 +140,5 @@ __all__ = [
     "check_horizon",
     "check_output",
     "check_outputs",
+    "check_selection_in",
 ]

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from flopcast.cli.checks import SEED, check_data_source, check_output, check_outputs
+from flopcast.cli.checks import (
+    SEED,
+    check_data_source,
+    check_output,
+    check_outputs,
+    check_selection_in,
+)
 from flopcast.cli.options import data_option, spec_option
 from flopcast.cli.output import emit_json
 
@@ -39,7 +45,14 @@ def command(spec_path, data_path, out, json_path, seed, backend, latent) -> None
     check_output(json_path, "--json", inputs=inputs)
     check_outputs(("--out", out), ("--json", json_path))
     runs = read_runs(data_path) if data_path else None
+    check_selection_in(spec, runs)
     result = fit(runs, spec, seed=seed)
+    if not result.complete:
+        click.echo(
+            f"Warning: partial trace ({result.draws_actual} of {result.draws_requested} draws; "
+            "the sampler was interrupted): saved as partial, never reused by 'report'",
+            err=True,
+        )
     click.echo(repr(result))
     if latent:
         click.echo(result.latent().to_string(max_rows=None))

@@ -12,6 +12,7 @@ from flopcast.cli.checks import (
     check_horizon,
     check_output,
     check_outputs,
+    check_selection_in,
 )
 from flopcast.cli.options import cost_option, data_option, regime_options, spec_option
 from flopcast.cli.output import emit_json
@@ -80,7 +81,7 @@ def command(
         spec = load_spec(spec_path or "two_eras")
         check_data_source(spec, data_path)
         runs = read_runs(data_path) if data_path else None
-        check_horizon(until, spec, runs.runs if runs is not None else None)
+        check_horizon(until, spec, check_selection_in(spec, runs))
         result = fit(runs, spec, seed=seed)
     fc = forecast(
         result,

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from flopcast.cli.checks import SEED, check_data_source, check_horizon, check_output
+from flopcast.cli.checks import (
+    SEED,
+    check_data_source,
+    check_horizon,
+    check_output,
+    check_selection_in,
+)
 from flopcast.cli.options import cost_option, data_option, spec_option
 
 #: The spec used when none is given; its report goes to ``reports/default``.
@@ -86,7 +92,7 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
         data = load_runs(include_excluded=True)
     else:
         data = read_runs(spec.data.source)
-    check_horizon(until, spec, data.runs)
+    check_horizon(until, spec, check_selection_in(spec, data))
     result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
     click.echo(message)
     click.echo(f"  ({time.perf_counter() - start:.1f} s)")

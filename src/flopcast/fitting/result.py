@@ -476,7 +476,7 @@ def _runs_to_dataset(runs: pd.DataFrame) -> xr.Dataset:
 
 def _dataset_to_runs(ds: xr.Dataset) -> pd.DataFrame:
     runs = pd.DataFrame({name: ds[name].values for name in ds.data_vars})
-    runs["date"] = pd.to_datetime(runs["date"])
+    runs["date"] = pd.to_datetime(runs["date"], format="%Y-%m-%d")
     for column in runs.columns:
         if runs[column].dtype == object:
             runs[column] = runs[column].astype(str)
@@ -567,7 +567,6 @@ def _load_runs(path: Path, groups: dict[str, xr.Dataset]) -> pd.DataFrame:
         raise FitLoadError(f"{path}: damaged flopcast fit (the runs lack {missing})")
     try:
         runs = _dataset_to_runs(ds)
-        runs["date"] = pd.to_datetime(runs["date"], format="%Y-%m-%d")
     except (ValueError, TypeError) as exc:
         raise FitLoadError(f"{path}: damaged flopcast fit (run dates: {exc})") from None
     if len(runs) == 0:

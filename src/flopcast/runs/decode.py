@@ -123,10 +123,14 @@ def _column_at_offset(data: bytes, offset: int) -> str:
     header_bytes = data if header_end < 0 else data[:header_end]
     if offset <= len(header_bytes):
         return "(header)"
-    header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace").rstrip("\r")]), [])
     line_start = data.rfind(b"\n", 0, offset) + 1
-    prefix = data[line_start:offset].decode("utf-8", "replace")
-    index = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    prefix = data[line_start:offset].decode("utf-8", "replace").replace("\r", " ")
+    try:
+        header_text = header_bytes.decode("utf-8-sig", "replace").rstrip("\r").replace("\r", " ")
+        header = next(csv.reader([header_text]), [])
+        index = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    except csv.Error:  # unbalanced quoting: no column can be named
+        return "(unknown column)"
     return header[index] if 0 <= index < len(header) else f"field {index + 1}"
 
 
