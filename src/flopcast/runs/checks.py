@@ -383,7 +383,7 @@ def bound_checks(values: pd.DataFrame, candidate: np.ndarray) -> pd.DataFrame:
     lo = values["compute_lower"].to_numpy(dtype=float)
     hi = values["compute_upper"].to_numpy(dtype=float)
     tol = 1.0 + BOUND_ROUNDING_TOLERANCE
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # compute near 1.8e308 may overflow
         ok_est = np.isfinite(est) & (est > 0) & candidate
         bad_lo = ok_est & np.isfinite(lo) & (lo > est * tol)
         bad_hi = ok_est & np.isfinite(hi) & (hi < est / tol)
