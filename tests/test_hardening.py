@@ -177,7 +177,7 @@ def _cli_cases(tmp: Path, fit_path: Path, runs: Path) -> list[tuple[str, list, i
          ("/proc",)),
         ("6 import under a file", ["data", "import", runs, "-o", tmp / "afile" / "x.csv"], 3,
          ("afile",)),
-        ("6 import onto its input", ["data", "import", runs, "-o", runs], 2, ("same file",)),
+        ("6 import onto its input", ["data", "import", runs, "-o", runs], 2, ("must differ",)),
         ("6 forecast --out is --fit", ["forecast", "--fit", fit_copy, "--out", fit_copy], 2,
          ("--out", "same file")),
         ("6 forecast --json under a file",

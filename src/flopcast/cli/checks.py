@@ -63,7 +63,7 @@ def check_output(
     path = Path(path)
     for name, other in inputs:
         if other is not None and _same(path, Path(other)):
-            fail(f"{option} {path}: is the same file as {name}; give another output path")
+            fail(f"{option} {path}: is the same file as {name}; the output must differ")
     if path.exists():
         if folder and not path.is_dir():
             fail(f"{option} {path}: exists and is not a folder")

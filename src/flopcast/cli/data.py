@@ -99,7 +99,9 @@ def summary(path: Path | None, fmt: Format, today: str | None) -> None:
         lines.append(table.note)
     lines.append(
         f"{len(table.runs)} usable runs from {table.n_input_rows} input rows; "
-        f"{len(table.excluded)} excluded; {len(table.problems)} problems ({table.format} format)"
+        f"{len(table.excluded)} excluded; {len(table.problems) - len(table.warnings)} problems"
+        + (f", {len(table.warnings)} plausibility warning(s)" if len(table.warnings) else "")
+        + f" ({table.format} format)"
     )
     overview = s["overview"][~s["overview"]["item"].isin(["file", "sha256", "format", "note"])]
     lines.append(_section("Overview", overview))
