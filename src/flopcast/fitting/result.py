@@ -30,6 +30,7 @@ import xarray as xr
 from flopcast._version import __version__
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FitLoadError, FlopcastError
+from flopcast.fitting.fitfile import check_structure, format_version, json_attr
 from flopcast.fitting.latent import latent_posterior
 from flopcast.formatting import jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
@@ -510,14 +511,14 @@ def load_fit(path: str | Path) -> Fit:
     attrs = groups["posterior"].attrs
     if "flopcast_fit_format" not in attrs:
         raise FitLoadError(f"{path}: not a flopcast fit (no flopcast_fit_format attribute)")
-    version = _format_version(path, attrs["flopcast_fit_format"])
+    version = format_version(path, attrs["flopcast_fit_format"])
     if version > FIT_FORMAT:
         raise FitLoadError(
             f"{path}: fit format {version} is newer than this flopcast reads ({FIT_FORMAT}); "
             "upgrade flopcast"
         )
-    spec_values = _json_attr(path, attrs, "spec_json")
-    provenance_info = _json_attr(path, attrs, "provenance_json")
+    spec_values = json_attr(path, attrs, "spec_json")
+    provenance_info = json_attr(path, attrs, "provenance_json")
     if not isinstance(spec_values, dict) or not isinstance(provenance_info, dict):
         raise FitLoadError(f"{path}: damaged flopcast fit metadata (not JSON objects)")
     try:
@@ -528,34 +529,8 @@ def load_fit(path: str | Path) -> Fit:
         if key not in provenance_info:
             raise FitLoadError(f"{path}: damaged flopcast fit metadata (no {key!r})")
     runs = _load_runs(path, groups)
-    _check_structure(path, spec, groups["posterior"], runs)
+    check_structure(path, spec, groups["posterior"])
     return Fit(spec, runs, groups, provenance_info)
-
-
-def _format_version(path: Path, value: Any) -> int:
-    try:
-        version = int(np.asarray(value).item())
-    except (TypeError, ValueError):
-        raise FitLoadError(f"{path}: damaged fit format version {value!r}") from None
-    if version < 1:
-        raise FitLoadError(f"{path}: damaged fit format version {value!r}")
-    return version
-
-
-def _json_attr(path: Path, attrs: dict[str, Any], key: str) -> Any:
-    """A JSON text attribute, decoded; anything else (bytes, numbers, blobs) is refused."""
-    if key not in attrs:
-        raise FitLoadError(f"{path}: damaged flopcast fit metadata (no {key!r} attribute)")
-    value = attrs[key]
-    if not isinstance(value, str):
-        raise FitLoadError(
-            f"{path}: damaged flopcast fit metadata ({key!r} is {type(value).__name__}, "
-            "not JSON text); it is not read"
-        )
-    try:
-        return json.loads(value)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise FitLoadError(f"{path}: damaged flopcast fit metadata ({key}: {exc})") from None
 
 
 def _load_runs(path: Path, groups: dict[str, xr.Dataset]) -> pd.DataFrame:
@@ -576,39 +551,6 @@ def _load_runs(path: Path, groups: dict[str, xr.Dataset]) -> pd.DataFrame:
         if not np.isfinite(values).all():
             raise FitLoadError(f"{path}: damaged flopcast fit (non-finite run {column})")
     return runs
-
-
-def _check_structure(path: Path, spec: ModelSpec, post: xr.Dataset, runs: pd.DataFrame) -> None:
-    """The posterior holds what the saved spec says the model had (consistency on load)."""
-    k = spec.model.breaks
-    needed = ["level", "slopes", "scatter", "doubling_months", "growth_per_year"]
-    if k and spec.model.fixed_breaks is None:
-        needed.append("breaks")
-    if spec.model.jump:
-        needed.append("jumps")
-    missing = [v for v in needed if v not in post.data_vars]
-    if missing:
-        raise FitLoadError(
-            f"{path}: damaged flopcast fit: the posterior lacks {missing}, which the saved "
-            f"spec ({k} break(s), jump={spec.model.jump}) needs"
-        )
-    if post.sizes.get("chain", 0) == 0 or post.sizes.get("draw", 0) == 0:
-        raise FitLoadError(f"{path}: damaged flopcast fit: the posterior has no draws")
-    shapes = {"slopes": k + 1, "doubling_months": k + 1, "growth_per_year": k + 1}
-    if "breaks" in needed:
-        shapes["breaks"] = k
-    if spec.model.jump:
-        shapes["jumps"] = k
-    for name, size in shapes.items():
-        extra = post[name].shape[2:]
-        if extra != (size,):
-            raise FitLoadError(
-                f"{path}: damaged flopcast fit: posterior {name!r} has shape {extra}, "
-                f"but the saved spec has {k} break(s) (expected ({size},))"
-            )
-    for name in needed:
-        if not np.isfinite(np.asarray(post[name].values, dtype=float)).all():
-            raise FitLoadError(f"{path}: damaged flopcast fit: posterior {name!r} is not finite")
 
 
 def _read_groups(path: Path) -> dict[str, xr.Dataset]:
