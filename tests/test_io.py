@@ -328,7 +328,7 @@ def test_bad_compute_values_exclude_the_row_naming_file_row_column_and_value(
     ],
 )
 def test_an_unparsable_or_missing_date_excludes_the_row(tmp_path, value, reason):
-    text = f"system,date,compute_flop\nA,2020-01-01,1\nB,{value},1\n"
+    text = f"system,date,compute_flop\nA,2020-01-01,1e21\nB,{value},1e21\n"
     table = fio.read_runs(write(tmp_path, text))
     problem = one_problem(table)
     assert (problem["row"], problem["column"], problem["value"]) == (3, "date", value)
@@ -336,7 +336,7 @@ def test_an_unparsable_or_missing_date_excludes_the_row(tmp_path, value, reason)
 
 
 def test_a_date_after_today_is_reported_as_in_the_future(tmp_path):
-    text = "system,date,compute_flop\nA,2025-06-20,1\nB,2025-06-21,1\n"
+    text = "system,date,compute_flop\nA,2025-06-20,1e21\nB,2025-06-21,1e21\n"
     table = fio.read_runs(write(tmp_path, text), today=TODAY)
     problem = one_problem(table)
     assert (problem["row"], problem["column"], problem["value"]) == (3, "date", "2025-06-21")
@@ -345,7 +345,7 @@ def test_a_date_after_today_is_reported_as_in_the_future(tmp_path):
 
 def test_the_future_check_defaults_to_todays_date(tmp_path):
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    text = f"system,date,compute_flop\nA,{dt.date.today()},1\nB,{tomorrow},1\n"
+    text = f"system,date,compute_flop\nA,{dt.date.today()},1e21\nB,{tomorrow},1e21\n"
     table = fio.read_runs(write(tmp_path, text))
     assert one_problem(table)["check"] == "date_future"
 
@@ -353,20 +353,22 @@ def test_the_future_check_defaults_to_todays_date(tmp_path):
 def test_duplicate_system_names_keep_the_first_and_name_its_row(tmp_path):
     text = (
         "system,date,compute_flop\n"
-        "A,2020-01-01,1\nB,2020-01-01,2\nA,2021-01-01,3\n A ,2022-01-01,4\n"
+        "A,2020-01-01,1e21\nB,2020-01-01,2e21\nA,2021-01-01,3e21\n A ,2022-01-01,4e21\n"
     )
     table = fio.read_runs(write(tmp_path, text))
     assert table.runs["system"].tolist() == ["A", "B"]
-    assert table.runs.loc[0, "compute_flop"] == 1
+    assert table.runs.loc[0, "compute_flop"] == 1e21
     dups = table.problems
     assert dups["row"].tolist() == [4, 5]
     assert set(dups["column"]) == {"system"}
     assert all("duplicate name (first at row 2" in r for r in dups["reason"])
 
 
-def test_names_differing_only_in_case_are_different_systems(tmp_path):
-    text = "system,date,compute_flop\nCALM,2020-01-01,1\nCaLM,2020-01-01,2\n"
-    assert len(fio.read_runs(write(tmp_path, text)).runs) == 2
+def test_names_differing_only_in_case_are_duplicates(tmp_path):
+    # Issue 14: specs match system names ignoring case, so "CALM" and "CaLM" are one system
+    # (this test asserted 2 runs before that decision).
+    text = "system,date,compute_flop\nCALM,2020-01-01,1e21\nCaLM,2020-01-01,2e21\n"
+    assert len(fio.read_runs(write(tmp_path, text)).runs) == 1
 
 
 @pytest.mark.parametrize(
@@ -379,7 +381,7 @@ def test_names_differing_only_in_case_are_different_systems(tmp_path):
 def test_an_unknown_label_excludes_the_row_naming_the_allowed_labels(
     tmp_path, column, value, allowed
 ):
-    text = f"system,date,compute_flop,{column}\nA,2020-01-01,1,\nB,2020-01-01,1,{value}\n"
+    text = f"system,date,compute_flop,{column}\nA,2020-01-01,1e21,\nB,2020-01-01,1e21,{value}\n"
     table = fio.read_runs(write(tmp_path, text))
     problem = one_problem(table)
     assert (problem["row"], problem["column"], problem["value"]) == (3, column, value)
@@ -388,7 +390,8 @@ def test_an_unknown_label_excludes_the_row_naming_the_allowed_labels(
 
 
 def test_a_missing_system_name_excludes_the_row(tmp_path):
-    table = fio.read_runs(write(tmp_path, "system,date,compute_flop\n,2020-01-01,1\nA,2020,1\n"))
+    text = "system,date,compute_flop\n,2020-01-01,1e21\nA,2020,1e21\n"
+    table = fio.read_runs(write(tmp_path, text))
     rows = table.problems.set_index("row")
     assert rows.loc[2, "column"] == "system" and "is missing" in rows.loc[2, "reason"]
     assert rows.loc[3, "column"] == "date"
@@ -830,8 +833,11 @@ def test_the_bundled_data_loads_from_an_installed_wheel_outside_the_checkout(tmp
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = wheels.glob("flopcast-*.whl")
 
+    # A fresh venv that sees the running interpreter's packages (pandas, PyMC...) wherever
+    # they are installed: in the base interpreter (as in CI) or in a virtual environment (as
+    # most people install). ``system_site_packages`` would see only the base interpreter's.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(system_site_packages=False, with_pip=True).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
     install = subprocess.run(
@@ -839,6 +845,15 @@ def test_the_bundled_data_loads_from_an_installed_wheel_outside_the_checkout(tmp
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert install.returncode == 0, install.stdout + install.stderr
+    # Written after the install, so pip never sees (or touches) the running environment's
+    # flopcast; paths listed in a .pth come after the venv's own site-packages, so the
+    # wheel just installed is the flopcast imported.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    visible = [p for p in sys.path if p and Path(p).is_dir() and Path(p).name.endswith("-packages")]
+    (Path(purelib) / "_running_interpreter_packages.pth").write_text("\n".join(visible) + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -25,11 +25,28 @@ import pandas as pd
 from flopcast.exceptions import FlopcastError
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "decimal_year",
     "decimal_year_to_date",
     "decimal_year_to_timestamp",
+    "parse_date",
     "to_decimal_year",
 ]
+
+#: Earliest date any date argument may take (data before 1940 are only warned about).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+#: Latest date any date argument may take (horizons included).
+LATEST_DATE = dt.date(2100, 12, 31)
+
+_YEAR_RE = re.compile(r"[+-]?\d+")
+_DECIMAL_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
+_ISO_RE = re.compile(
+    r"(?P<y>[+-]?\d{1,6})-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE,
+)
 
 
 def decimal_year(dates: Any) -> np.ndarray:
@@ -83,8 +100,138 @@ def decimal_year_to_timestamp(year: float) -> pd.Timestamp:
     return pd.Timestamp(decimal_year_to_date(float(year)))
 
 
-def to_decimal_year(value: Any, *, what: str = "date", year_end: bool = False) -> float:
-    """Read a date given as text, a date object or a decimal year.
+def _range_text(earliest: dt.date, latest: dt.date) -> str:
+    return f"{earliest:%Y-%m-%d} to {latest:%Y-%m-%d}"
+
+
+def _check_year(year: float, what: str, value: Any, earliest: dt.date, latest: dt.date) -> None:
+    if not math.isfinite(year) or not earliest.year <= year < latest.year + 1:
+        raise FlopcastError(
+            f"{what}={value!r}: out of the supported range ({_range_text(earliest, latest)})"
+        )
+
+
+def _decimal_to_date(year: float) -> dt.date:
+    """2030.5 -> 2030-07-01: the fraction counts twelfths of the year, then days of the month."""
+    whole = math.floor(year)
+    months = (year - whole) * 12.0
+    month = min(math.floor(months + 1e-9), 11)
+    start = dt.date(whole, month + 1, 1)
+    end = dt.date(whole + (month == 11), (month + 1) % 12 + 1, 1)
+    days = math.floor(max(months - month, 0.0) * (end - start).days + 1e-9)
+    return start + dt.timedelta(days=min(days, (end - start).days - 1))
+
+
+def _read(value: Any, what: str) -> tuple[str, Any]:
+    """Classify ``value``: ("year", int), ("decimal", float) or ("date", date)."""
+    if isinstance(value, bool) or value is None:
+        raise FlopcastError(f"{what}={value!r}: give a date like '2030-12-31' or a year")
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        if pd.isna(value):
+            raise FlopcastError(f"{what}: a missing date (NaT); give e.g. '2030-12-31'")
+        return "date", value.date()
+    if isinstance(value, dt.date):
+        return "date", value
+    if isinstance(value, np.datetime64):
+        return _read(pd.Timestamp(value), what)
+    if isinstance(value, int | np.integer):
+        return "year", int(value)
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            raise FlopcastError(f"{what}={value!r}: not a date; give e.g. '2030-12-31' or 2030.5")
+        return "decimal", float(value)
+    if not isinstance(value, str):
+        raise FlopcastError(
+            f"{what}={value!r}: not a date ({type(value).__name__}); give e.g. '2030-12-31'"
+        )
+    text = value.strip()
+    if _YEAR_RE.fullmatch(text):
+        return "year", int(text)
+    if _DECIMAL_RE.fullmatch(text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise FlopcastError(f"{what}={value!r}: not a date; give e.g. '2030-12-31'")
+        return "decimal", number
+    match = _ISO_RE.fullmatch(text)
+    if match is None:
+        raise FlopcastError(
+            f"{what}={value!r}: not a date; give an ISO date like '2030-12-31', a year like "
+            "2030 or a decimal year like 2030.5"
+        )
+    year, month, day = int(match["y"]), int(match["m"]), int(match["d"] or 1)
+    if not 1 <= month <= 12:
+        raise FlopcastError(f"{what}={value!r}: not a valid date (month {month})")
+    if not 1 <= year <= 9999:
+        return "year_out", year
+    try:
+        return "date", dt.date(year, month, day)
+    except ValueError as exc:
+        raise FlopcastError(f"{what}={value!r}: not a valid date ({exc})") from None
+
+
+def parse_date(
+    value: Any,
+    *,
+    what: str = "date",
+    year_end: bool = False,
+    earliest: dt.date = EARLIEST_DATE,
+    latest: dt.date = LATEST_DATE,
+) -> dt.date:
+    """Read a date given as ISO text, a date object, a year or a decimal year.
+
+    Parameters
+    ----------
+    value
+        See the module docstring for the accepted forms.
+    what
+        Name of the argument, for error messages.
+    year_end
+        Read a bare year as its last day (``2030`` -> 2030-12-31, as a horizon).
+    earliest, latest
+        The supported range; a date outside it is reported as out of range.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    FlopcastError
+        If the value is not a date, or lies outside ``earliest`` to ``latest``.
+
+    Examples
+    --------
+    >>> parse_date("2030.5"), parse_date(2026.25), parse_date("2030", year_end=True)
+    (datetime.date(2030, 7, 1), datetime.date(2026, 4, 1), datetime.date(2030, 12, 31))
+    >>> parse_date("2021-05-01T10:00:00Z")
+    datetime.date(2021, 5, 1)
+    """
+    kind, parsed = _read(value, what)
+    if kind in ("year", "year_out", "decimal"):
+        _check_year(float(parsed), what, value, earliest, latest)
+    if kind == "year":
+        date = dt.date(parsed, 12, 31) if year_end else dt.date(parsed, 1, 1)
+    elif kind == "decimal":
+        date = _decimal_to_date(parsed)
+    else:
+        date = parsed
+    if not earliest <= date <= latest:
+        raise FlopcastError(
+            f"{what}={value!r}: {date:%Y-%m-%d} is out of the supported range "
+            f"({_range_text(earliest, latest)})"
+        )
+    return date
+
+
+def to_decimal_year(
+    value: Any,
+    *,
+    what: str = "date",
+    year_end: bool = False,
+    earliest: dt.date = EARLIEST_DATE,
+    latest: dt.date = LATEST_DATE,
+) -> float:
+    """Read a date given as text, a date object or a decimal year, as a decimal year.
 
     Parameters
     ----------
@@ -96,6 +243,8 @@ def to_decimal_year(value: Any, *, what: str = "date", year_end: bool = False) -
     year_end
         Read a bare year as its last day (``2030`` -> 2030-12-31, as a horizon) instead of
         as the decimal year ``2030.0`` (its first instant).
+    earliest, latest
+        The supported range (see :func:`parse_date`).
 
     Returns
     -------
@@ -105,7 +254,8 @@ def to_decimal_year(value: Any, *, what: str = "date", year_end: bool = False) -
     Raises
     ------
     FlopcastError
-        If the value is not a readable date.
+        If the value is not a readable date or is out of range. A decimal year (number or
+        text such as ``"2030.5"``) is returned as given.
 
     Examples
     --------
@@ -116,25 +266,11 @@ def to_decimal_year(value: Any, *, what: str = "date", year_end: bool = False) -
     >>> to_decimal_year(2026.5)
     2026.5
     """
-    if isinstance(value, bool) or value is None:
-        raise FlopcastError(f"{what}={value!r}: give a date like '2030-12-31' or a year")
-    if isinstance(value, int | np.integer) or (
-        isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value)
-    ):
-        year = int(value)
-        if year_end:
-            return float(decimal_year(pd.DatetimeIndex([pd.Timestamp(year, 12, 31)]))[0])
-        return float(year)
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value) or not 1000 < value < 3000:
-            raise FlopcastError(f"{what}={value!r}: not a plausible decimal year")
-        return float(value)
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise FlopcastError(
-            f"{what}={value!r}: not a date; give e.g. '2030-12-31', 2030 or 2026.5"
-        ) from None
-    return float(decimal_year(pd.DatetimeIndex([stamp.tz_localize(None).normalize()]))[0])
+    kind, parsed = _read(value, what)
+    if kind == "decimal":
+        _check_year(parsed, what, value, earliest, latest)
+        return float(parsed)
+    date = parse_date(value, what=what, year_end=year_end, earliest=earliest, latest=latest)
+    if kind == "year" and not year_end:
+        return float(parsed)
+    return float(decimal_year(pd.DatetimeIndex([pd.Timestamp(date)]))[0])

@@ -25,9 +25,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from flopcast.exceptions import SpecError
+from flopcast.dates import parse_date, to_decimal_year
+from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.runs.error_groups import ErrorModel
 from flopcast.runs.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
 
@@ -35,8 +44,44 @@ from flopcast.runs.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
 T_REF = 2010.0
 
 
+#: Largest sampler seed: numpy's legacy seed range, which both samplers (nutpie, PyMC) accept.
+MAX_SEED = 2**32 - 1
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # allow_inf_nan=False: every float field (and list/dict of floats) must be finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+
+def _date_field(value: Any, info: ValidationInfo) -> Any:
+    """Read a spec date with the one date parser (ISO date, year or decimal year)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return parse_date(value, what=str(info.field_name), year_end=info.field_name == "horizon")
+    except FlopcastError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _decimal_year_field(value: Any, info: ValidationInfo) -> Any:
+    """Read a break date (decimal year, year or ISO date) as a decimal year."""
+    if value is None:
+        return value
+    items = value if isinstance(value, list) else [value]
+    try:
+        years = [to_decimal_year(v, what=str(info.field_name)) for v in items]
+    except FlopcastError as exc:
+        raise ValueError(str(exc)) from None
+    return years if isinstance(value, list) else years[0]
+
+
+def _positive_thresholds(value: list[float], info: ValidationInfo) -> list[float]:
+    bad = [v for v in value if not v > 0]
+    if bad:
+        raise ValueError(f"thresholds must be positive numbers, got {bad}")
+    return value
 
 
 class Selection(_Strict):
@@ -56,6 +101,8 @@ class Selection(_Strict):
     exclude_systems: list[str] = Field(default_factory=list)
     #: Generic equality filters on any canonical column: ``{column = [values]}``.
     where: dict[str, list[str | float | int]] = Field(default_factory=dict)
+
+    _dates = field_validator("date_min", "date_max", mode="before")(_date_field)
 
     @field_validator("confidences")
     @classmethod
@@ -131,6 +178,8 @@ class ModelStructure(_Strict):
     #: Break dates fixed instead of inferred (decimal years, one per break).
     fixed_breaks: list[float] | None = None
 
+    _fixed_dates = field_validator("fixed_breaks", mode="before")(_decimal_year_field)
+
     @model_validator(mode="after")
     def _consistent(self) -> ModelStructure:
         if self.form == "marginal" and self.scatter == "student_t":
@@ -183,6 +232,8 @@ class PriorSpec(_Strict):
     #: Spread (log-scale sd) of the prior on each error group's scale when error_scale="prior".
     error_scale_sd: float = Field(0.3, gt=0, le=3)
 
+    _break_dates = field_validator("break_min", "break_max", mode="before")(_decimal_year_field)
+
     @model_validator(mode="after")
     def _range(self) -> PriorSpec:
         if (
@@ -226,7 +277,7 @@ class SamplerSpec(_Strict):
     chains: int = Field(4, ge=1, le=16)
     draws: int = Field(1000, ge=50, le=100_000)
     tune: int = Field(1000, ge=50, le=100_000)
-    seed: int = Field(20_240_611, ge=0)
+    seed: int = Field(20_240_611, ge=0, le=MAX_SEED)
     #: 0.95 rather than 0.9: at 0.9 the bundled data gave one or two divergences per fit
     #: when a chain visited break dates near 2014.
     target_accept: float = Field(0.95, gt=0.5, lt=1.0)
@@ -252,6 +303,9 @@ class ForecastSpec(_Strict):
     #: A future break never raises the slope above this (log10 FLOP per year). Default 1.06:
     #: a doubling every 3.4 months, the fastest era on record (Amodei & Hernandez 2018).
     regime_max_slope: float = Field(1.06, gt=0.0, le=10.0)
+
+    _horizon = field_validator("horizon", mode="before")(_date_field)
+    _thresholds = field_validator("thresholds_flop", "thresholds_usd")(_positive_thresholds)
 
 
 class ModelSpec(_Strict):
@@ -331,10 +385,7 @@ def load_spec(path: str | Path) -> ModelSpec:
     1
     """
     file = resolve_spec_path(path)
-    try:
-        values = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{file}: not valid TOML: {exc}") from None
+    values = _read_toml(file)
     if "variants" in values or "base" in values:
         raise SpecError(
             f"{file}: this is a study spec (it has 'base'/'variants'); run it with "
@@ -342,6 +393,25 @@ def load_spec(path: str | Path) -> ModelSpec:
         )
     values.setdefault("name", file.stem)
     return ModelSpec.from_dict(values, origin=str(file))
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """A TOML file's values; a byte-order mark is allowed, other failures name the file."""
+    if file.is_dir():
+        raise SpecError(f"{file}: is a folder, not a spec file")
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SpecError(
+            f"{file}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "re-save the spec as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{file}: not valid TOML: {exc}") from None
 
 
 def shipped_specs() -> list[str]:

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from flopcast.backtesting.scoring import score_predictions
-from flopcast.dates import to_decimal_year
+from flopcast.dates import parse_date, to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
@@ -212,13 +212,7 @@ def _cutoffs(cutoff: Any) -> list[pd.Timestamp]:
     values = [cutoff] if isinstance(cutoff, str | pd.Timestamp) or np.isscalar(cutoff) else cutoff
     out = []
     for value in list(values):
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            stamp = pd.NaT
-        if pd.isna(stamp):
-            raise FlopcastError(f"cutoff={value!r}: not a date; give e.g. '2021-01-01'")
-        out.append(stamp.normalize())
+        out.append(pd.Timestamp(parse_date(value, what="cutoff")))
     if not out:
         raise FlopcastError("backtest: give at least one cutoff")
     return sorted(set(out))

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import SEED, check_data_source, check_output, check_selection_in
 from flopcast.cli.options import data_option, regime_options, spec_option
 from flopcast.cli.output import emit_json
+from flopcast.dates import parse_date
 from flopcast.exceptions import FlopcastError
 
 
@@ -38,7 +40,7 @@ from flopcast.exceptions import FlopcastError
     help="With --cutoff: errors of zero width in the fit and the predictions.",
 )
 @regime_options("With --cutoff: future breaks in the predictions, as in 'flopcast forecast'.")
-@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--seed", type=SEED, default=None, help="Sampler seed (default: the spec's).")
 @click.option(
     "--json",
     "json_path",
@@ -63,10 +65,12 @@ def command(
     from flopcast.runs import read_runs
     from flopcast.spec import load_spec
 
-    if data_path is not None and not data_path.is_file():
-        raise FlopcastError(f"--data {data_path}: no such file")
     spec = load_spec(spec_path)
+    check_data_source(spec, data_path)
+    check_output(json_path, "--json", inputs=[("--data", data_path)])
+    cutoffs = [parse_date(c, what="--cutoff") for c in cutoffs]
     runs = read_runs(data_path) if data_path else None
+    check_selection_in(spec, runs)
     if cutoffs:
         if origins or baselines:
             raise FlopcastError("--cutoff cannot be combined with --origins or --baselines")

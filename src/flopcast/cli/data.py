@@ -16,8 +16,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from flopcast.cli.errors import EXIT_FLAGGED, fail
+from flopcast.cli.checks import check_output, check_outputs
+from flopcast.cli.errors import EXIT_FLAGGED
 from flopcast.cli.options import RunsPath
+from flopcast.dates import parse_date
 from flopcast.runs import (
     Format,
     RunTable,
@@ -29,6 +31,7 @@ from flopcast.runs import (
     write_runs,
 )
 from flopcast.runs.summary import undisclosed_at_frontier
+from flopcast.runs.table import write_csv
 from flopcast.runs.update import DATASETS, DEFAULT_DATASET, DEFAULT_TIMEOUT, update_data
 
 _FORMAT = click.option(
@@ -41,9 +44,8 @@ _FORMAT = click.option(
 )
 _TODAY = click.option(
     "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Report dates after this day as future (default: today).",
+    help="Report dates after this day as future (a date or year; default: today).",
 )
 _MAX_ROWS = click.option(
     "--max-rows",
@@ -55,8 +57,8 @@ _MAX_ROWS = click.option(
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _today(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
+def _today(value: str | None) -> dt.date | None:
+    return parse_date(value, what="--today") if value is not None else None
 
 
 def _section(title: str, table: pd.DataFrame, floats: dict[str, str] | None = None) -> str:
@@ -85,7 +87,7 @@ def data() -> None:
 @click.argument("path", required=False, type=RunsPath(exists=True, dir_okay=False, path_type=Path))
 @_FORMAT
 @_TODAY
-def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
+def summary(path: Path | None, fmt: Format, today: str | None) -> None:
     """Counts by era, method, confidence and domain, error groups, exclusions, and runs
     without a disclosed compute estimate (per year and developer).
 
@@ -102,7 +104,9 @@ def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
         lines.append(table.note)
     lines.append(
         f"{len(table.runs)} usable runs from {table.n_input_rows} input rows; "
-        f"{len(table.excluded)} excluded; {len(table.problems)} problems ({table.format} format)"
+        f"{len(table.excluded)} excluded; {len(table.problems) - len(table.warnings)} problems"
+        + (f", {len(table.warnings)} plausibility warning(s)" if len(table.warnings) else "")
+        + f" ({table.format} format)"
     )
     overview = s["overview"][~s["overview"]["item"].isin(["file", "sha256", "format", "note"])]
     lines.append(_section("Overview", overview))
@@ -146,7 +150,7 @@ def summary(path: Path | None, fmt: Format, today: dt.datetime | None) -> None:
 @_FORMAT
 @_TODAY
 @_MAX_ROWS
-def validate(path: Path, fmt: Format, today: dt.datetime | None, max_rows: int) -> None:
+def validate(path: Path, fmt: Format, today: str | None, max_rows: int) -> None:
     """Check a runs file and list every problem (file, row, column, value, reason).
 
     Exits 0 when no problem was found (rows of an Epoch export without a compute estimate are
@@ -203,15 +207,16 @@ def import_(
     output: Path,
     excluded_out: Path | None,
     fmt: Format,
-    today: dt.datetime | None,
+    today: str | None,
     max_rows: int,
 ) -> None:
     """Convert an Epoch AI export (or any runs file) into a canonical CSV.
 
     Usable rows are written to OUTPUT; excluded rows and problems are listed.
     """
-    if output.resolve() == path.resolve():
-        fail("the output file must differ from the input file")
+    check_output(output, "--output", inputs=[("the input file", path)])
+    check_output(excluded_out, "--excluded", inputs=[("the input file", path)])
+    check_outputs(("--output", output), ("--excluded", excluded_out))
     table = read_runs(path, fmt, today=_today(today))
     write_runs(table.runs, output)
     click.echo(
@@ -222,7 +227,7 @@ def import_(
     if len(counts):
         click.echo(_section("Exclusions by reason (a row may have several)", counts))
     if excluded_out is not None:
-        table.excluded.to_csv(excluded_out, index=False, lineterminator="\n")
+        write_csv(table.excluded, excluded_out)
         click.echo(f"\nExcluded rows written to {excluded_out}")
     if not table.ok:
         click.echo(f"\nProblems ({len(table.problems)})")

@@ -6,6 +6,13 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import (
+    SEED,
+    check_data_source,
+    check_output,
+    check_outputs,
+    check_selection_in,
+)
 from flopcast.cli.options import data_option, spec_option
 from flopcast.cli.output import emit_json
 
@@ -20,7 +27,7 @@ from flopcast.cli.output import emit_json
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the summary JSON here ('-' for stdout).",
 )
-@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--seed", type=SEED, default=None, help="Sampler seed (default: the spec's).")
 @click.option("--backend", type=click.Choice(["nutpie", "pymc"]), help="Override the sampler.")
 @click.option("--latent", is_flag=True, help="Also print each run's posterior true compute.")
 def command(spec_path, data_path, out, json_path, seed, backend, latent) -> None:
@@ -32,8 +39,20 @@ def command(spec_path, data_path, out, json_path, seed, backend, latent) -> None
     spec = load_spec(spec_path)
     if backend:
         spec = spec.with_overrides({"sampler.backend": backend})
+    check_data_source(spec, data_path)
+    inputs = [("--data", data_path), ("--spec", Path(spec_path))]
+    check_output(out, "--out", inputs=inputs)
+    check_output(json_path, "--json", inputs=inputs)
+    check_outputs(("--out", out), ("--json", json_path))
     runs = read_runs(data_path) if data_path else None
+    check_selection_in(spec, runs)
     result = fit(runs, spec, seed=seed)
+    if not result.complete:
+        click.echo(
+            f"Warning: partial trace ({result.draws_actual} of {result.draws_requested} draws; "
+            "the sampler was interrupted): saved as partial, never reused by 'report'",
+            err=True,
+        )
     click.echo(repr(result))
     if latent:
         click.echo(result.latent().to_string(max_rows=None))

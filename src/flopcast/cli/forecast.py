@@ -6,6 +6,14 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import (
+    SEED,
+    check_data_source,
+    check_horizon,
+    check_output,
+    check_outputs,
+    check_selection_in,
+)
 from flopcast.cli.options import cost_option, data_option, regime_options, spec_option
 from flopcast.cli.output import emit_json
 from flopcast.exceptions import FlopcastError
@@ -34,7 +42,7 @@ from flopcast.exceptions import FlopcastError
     help="For a full-population fit: the population quantile used as the frontier "
     "(default: matched to the top-10-at-publication share).",
 )
-@click.option("--seed", type=int, default=None, help="Seed (default: the fit's).")
+@click.option("--seed", type=SEED, default=None, help="Seed (default: the fit's).")
 @click.option(
     "--json",
     "json_path",
@@ -63,13 +71,17 @@ def command(
 
     if fit_path is not None and (spec_path or data_path):
         raise FlopcastError("give either --fit or --spec/--data, not both")
+    inputs = [("--fit", fit_path), ("--data", data_path)]
+    check_output(out, "--out", inputs=inputs)
+    check_output(json_path, "--json", inputs=inputs)
+    check_outputs(("--out", out), ("--json", json_path))
     if fit_path is not None:
         result = load_fit(fit_path)
     else:
-        if data_path is not None and not data_path.is_file():
-            raise FlopcastError(f"--data {data_path}: no such file")
         spec = load_spec(spec_path or "two_eras")
+        check_data_source(spec, data_path)
         runs = read_runs(data_path) if data_path else None
+        check_horizon(until, spec, check_selection_in(spec, runs))
         result = fit(runs, spec, seed=seed)
     fc = forecast(
         result,

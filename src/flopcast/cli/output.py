@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from flopcast.atomic import write_text_atomic
+
 
 def emit_json(data: dict[str, Any], path: Path, what: str) -> None:
     """Write ``data`` as indented JSON to ``path`` (``-``: standard output) and say so.
@@ -18,6 +20,5 @@ def emit_json(data: dict[str, Any], path: Path, what: str) -> None:
     if str(path) == "-":
         click.echo(text)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(path, text + "\n")
     click.echo(f"wrote {what} to {path}")

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import (
+    SEED,
+    check_data_source,
+    check_horizon,
+    check_output,
+    check_selection_in,
+)
 from flopcast.cli.options import cost_option, data_option, spec_option
-from flopcast.exceptions import FlopcastError
 
 #: The spec used when none is given; its report goes to ``reports/default``.
 DEFAULT_SPEC = "two_eras"
@@ -60,7 +66,7 @@ def _command_line(
     default=None,
     help="Forecast horizon: a year (2030 = its last day) or a date [default: the spec's].",
 )
-@click.option("--seed", type=int, default=None, help="Sampler seed (default: the spec's).")
+@click.option("--seed", type=SEED, default=None, help="Sampler seed (default: the spec's).")
 @cost_option()
 @click.option("--refit", is_flag=True, help="Fit even when OUT/fit.nc matches.")
 def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
@@ -77,17 +83,16 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
 
     start = time.perf_counter()
     spec = load_spec(spec_path)
+    check_data_source(spec, data_path)
+    out = out if out is not None else default_out(spec.name)
+    check_output(out, "--out", folder=True)
     if data_path is not None:
-        if not data_path.is_file():
-            raise FlopcastError(f"--data {data_path}: no such file")
         data = read_runs(data_path)
     elif spec.data.source == "bundled":
         data = load_runs(include_excluded=True)
     else:
         data = read_runs(spec.data.source)
-    out = out if out is not None else default_out(spec.name)
-    if out.exists() and not out.is_dir():
-        raise FlopcastError(f"--out {out}: exists and is not a folder")
+    check_horizon(until, spec, check_selection_in(spec, data))
     result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
     click.echo(message)
     click.echo(f"  ({time.perf_counter() - start:.1f} s)")

@@ -5,6 +5,7 @@ Modules, one job each:
 - :mod:`~flopcast.fitting.result`: the :class:`Fit` (summaries, per-run true compute, the
   summary JSON), saving it and :func:`load_fit`, and the draw helpers forecasts and figures
   use. No PyMC: reading a saved fit stays quick.
+- :mod:`~flopcast.fitting.fitfile`: the checks that a saved fit file is whole before it loads.
 - :mod:`~flopcast.fitting.inputs`: from runs and spec to the model's inputs (data source,
   selection, frontier rule, error groups, prior hyperparameters).
 - :mod:`~flopcast.fitting.sampling`: :func:`fit`, the compiled-model cache and the sampler

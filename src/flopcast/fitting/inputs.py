@@ -18,7 +18,7 @@ from flopcast.dates import decimal_year
 from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.model import ERROR_GROUPS, ModelInputs, default_hyper
 from flopcast.runs.error_groups import assign_error_groups
-from flopcast.runs.selection import apply_top_n, select_runs
+from flopcast.runs.selection import apply_top_n, check_breaks_in_data, select_runs
 from flopcast.spec import T_REF, ModelSpec
 
 
@@ -200,6 +200,7 @@ def _censored_inputs(
 
 def _model_inputs(selected: pd.DataFrame, spec: ModelSpec) -> ModelInputs:
     t = selected["year"].to_numpy() - T_REF
+    check_breaks_in_data(selected, selected["year"].to_numpy(), spec.model.fixed_breaks)
     priors = spec.priors
     k = spec.model.breaks
     lo = t.min() + priors.min_era_years

@@ -30,6 +30,7 @@ import xarray as xr
 from flopcast._version import __version__
 from flopcast.display import summary_html, summary_text
 from flopcast.exceptions import FitLoadError, FlopcastError
+from flopcast.fitting.fitfile import check_structure, format_version, json_attr
 from flopcast.fitting.latent import latent_posterior
 from flopcast.formatting import jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
@@ -159,6 +160,22 @@ class Fit:
     @property
     def posterior(self) -> xr.Dataset:
         return self._group("posterior")
+
+    @property
+    def draws_requested(self) -> int:
+        """Draws the spec asked for: ``sampler.chains * sampler.draws``."""
+        return int(self.spec.sampler.chains * self.spec.sampler.draws)
+
+    @property
+    def draws_actual(self) -> int:
+        """Draws in the posterior (fewer than requested after an interrupted sampler)."""
+        post = self.posterior
+        return int(post.sizes.get("chain", 0) * post.sizes.get("draw", 0))
+
+    @property
+    def complete(self) -> bool:
+        """True when the posterior holds every draw asked for (not a partial trace)."""
+        return self.draws_actual >= self.draws_requested > 0
 
     @property
     def seed(self) -> int:
@@ -387,16 +404,22 @@ class Fit:
 
         Returns the path written. Reload with :func:`load_fit`.
         """
+        from flopcast.atomic import atomic_path
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         idata = self.idata.copy()
         attrs = {
             "flopcast_fit_format": FIT_FORMAT,
             "spec_json": self.spec.to_json(),
             "provenance_json": json.dumps(jsonable(self.provenance), sort_keys=True),
+            # A partial trace (Ctrl-C during sampling) is saved as such, never as complete.
+            "draws_requested": self.draws_requested,
+            "draws_actual": self.draws_actual,
+            "complete": int(self.complete),
         }
         idata.posterior.attrs.update(attrs)
-        idata.to_netcdf(str(path), engine="h5netcdf")
+        with atomic_path(path) as tmp:
+            idata.to_netcdf(str(tmp), engine="h5netcdf")
         return path
 
     # -- display ------------------------------------------------------------------------
@@ -432,6 +455,10 @@ _RUN_COLUMNS_SAVED = (
 )
 
 
+#: Run columns a saved fit must carry (the others are optional).
+_RUN_COLUMNS_REQUIRED = ("system", "date", "compute_flop", "sigma_log10", "year", "log10_compute")
+
+
 def _runs_to_dataset(runs: pd.DataFrame) -> xr.Dataset:
     data = {}
     for column in _RUN_COLUMNS_SAVED:
@@ -450,7 +477,7 @@ def _runs_to_dataset(runs: pd.DataFrame) -> xr.Dataset:
 
 def _dataset_to_runs(ds: xr.Dataset) -> pd.DataFrame:
     runs = pd.DataFrame({name: ds[name].values for name in ds.data_vars})
-    runs["date"] = pd.to_datetime(runs["date"])
+    runs["date"] = pd.to_datetime(runs["date"], format="%Y-%m-%d")
     for column in runs.columns:
         if runs[column].dtype == object:
             runs[column] = runs[column].astype(str)
@@ -460,8 +487,13 @@ def _dataset_to_runs(ds: xr.Dataset) -> pd.DataFrame:
 def load_fit(path: str | Path) -> Fit:
     """Load a fit saved with :meth:`Fit.save`.
 
-    Reads NetCDF arrays and JSON attributes only; nothing in the file is executed. Raises
-    :class:`~flopcast.exceptions.FitLoadError` for files that are not flopcast fits.
+    Reads NetCDF arrays and JSON attributes only; nothing in the file is executed. Every
+    way a file can be unusable raises :class:`~flopcast.exceptions.FitLoadError` naming
+    what is wrong: not a NetCDF file, not a flopcast fit, a newer or damaged format version,
+    metadata that is not JSON text (a pickle or opaque blob is refused, never read), a
+    missing group or variable, an empty posterior, damaged run dates, or a posterior that
+    does not match the saved spec (e.g. 2 breaks in the spec, none in the draws). A partial
+    trace loads, with :attr:`Fit.complete` false.
 
     Examples
     --------
@@ -474,21 +506,51 @@ def load_fit(path: str | Path) -> Fit:
         groups = _read_groups(path)
     except Exception as exc:  # h5py/xarray raise many types for a non-NetCDF file
         raise FitLoadError(f"{path}: not a NetCDF file flopcast can read ({exc})") from None
-    attrs = groups["posterior"].attrs if "posterior" in groups else {}
+    if "posterior" not in groups:
+        raise FitLoadError(f"{path}: not a flopcast fit (no posterior group)")
+    attrs = groups["posterior"].attrs
     if "flopcast_fit_format" not in attrs:
         raise FitLoadError(f"{path}: not a flopcast fit (no flopcast_fit_format attribute)")
-    if int(attrs["flopcast_fit_format"]) > FIT_FORMAT:
+    version = format_version(path, attrs["flopcast_fit_format"])
+    if version > FIT_FORMAT:
         raise FitLoadError(
-            f"{path}: fit format {attrs['flopcast_fit_format']} is newer than this flopcast "
-            f"reads ({FIT_FORMAT}); upgrade flopcast"
+            f"{path}: fit format {version} is newer than this flopcast reads ({FIT_FORMAT}); "
+            "upgrade flopcast"
         )
+    spec_values = json_attr(path, attrs, "spec_json")
+    provenance_info = json_attr(path, attrs, "provenance_json")
+    if not isinstance(spec_values, dict) or not isinstance(provenance_info, dict):
+        raise FitLoadError(f"{path}: damaged flopcast fit metadata (not JSON objects)")
     try:
-        spec = ModelSpec.from_dict(json.loads(attrs["spec_json"]), origin=f"{path} (saved spec)")
-        provenance_info = json.loads(attrs["provenance_json"])
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise FitLoadError(f"{path}: damaged flopcast fit metadata ({exc})") from None
-    runs = _dataset_to_runs(groups["constant_data"])
+        spec = ModelSpec.from_dict(spec_values, origin=f"{path} (saved spec)")
+    except FlopcastError as exc:
+        raise FitLoadError(f"{path}: the saved spec is not valid: {exc}") from None
+    for key in ("seed", "data_sha256"):
+        if key not in provenance_info:
+            raise FitLoadError(f"{path}: damaged flopcast fit metadata (no {key!r})")
+    runs = _load_runs(path, groups)
+    check_structure(path, spec, groups["posterior"])
     return Fit(spec, runs, groups, provenance_info)
+
+
+def _load_runs(path: Path, groups: dict[str, xr.Dataset]) -> pd.DataFrame:
+    if "constant_data" not in groups:
+        raise FitLoadError(f"{path}: damaged flopcast fit (no constant_data group: the runs)")
+    ds = groups["constant_data"]
+    missing = [c for c in _RUN_COLUMNS_REQUIRED if c not in ds.data_vars]
+    if missing:
+        raise FitLoadError(f"{path}: damaged flopcast fit (the runs lack {missing})")
+    try:
+        runs = _dataset_to_runs(ds)
+    except (ValueError, TypeError) as exc:
+        raise FitLoadError(f"{path}: damaged flopcast fit (run dates: {exc})") from None
+    if len(runs) == 0:
+        raise FitLoadError(f"{path}: damaged flopcast fit (no runs)")
+    for column in ("year", "log10_compute", "sigma_log10"):
+        values = pd.to_numeric(runs[column], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise FitLoadError(f"{path}: damaged flopcast fit (non-finite run {column})")
+    return runs
 
 
 def _read_groups(path: Path) -> dict[str, xr.Dataset]:

@@ -36,8 +36,10 @@ def load_or_fit(
 ) -> tuple[Fit, bool, str]:
     """Reuse the fit saved at ``path`` when its spec, data and seed match; else fit.
 
-    A saved fit is reused only when its resolved spec (JSON) equals ``spec``'s, its data
-    sha256 equals ``data.sha256`` and its seed equals ``seed`` (default: the spec's).
+    A saved fit is reused only when it is complete (every draw asked for: a partial trace
+    left by an interrupted sampler is never reused), its resolved spec (JSON) equals
+    ``spec``'s, its data sha256 equals ``data.sha256`` and its seed equals ``seed``
+    (default: the spec's).
 
     Parameters
     ----------
@@ -80,7 +82,12 @@ def load_or_fit(
             reason = f"the saved fit could not be read ({exc})"
         else:
             diff = _differences(saved.spec.to_dict(), spec.to_dict())
-            if diff:
+            if not saved.complete:
+                reason = (
+                    f"the saved fit {path} is partial ({saved.draws_actual} of "
+                    f"{saved.draws_requested} draws: an interrupted sampler)"
+                )
+            elif diff:
                 shown = ", ".join(diff[:5]) + (" ..." if len(diff) > 5 else "")
                 reason = f"the saved fit {path} has a different spec (differs in {shown})"
             elif saved.data_sha256 != data.sha256:

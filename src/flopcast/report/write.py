@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flopcast.atomic import atomic_folder
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit
 from flopcast.report.document import REPORT_VERSION, Section
@@ -150,8 +150,11 @@ def write_report(
     fit : Fit
         The fit to report.
     out_dir : str or Path
-        Folder to write into (created if missing; files of an earlier report are
-        replaced).
+        Folder to write into. The report is built in a temporary sibling folder and
+        swapped in whole (:func:`flopcast.atomic.atomic_folder`): an interrupted or failed
+        write leaves an earlier report untouched, never a mix of old and new files.
+        Files of an earlier report folder that the new one does not write (a kept
+        ``fit.nc``, files of your own) are carried over.
     forecast : Forecast, optional
         Adds the forecast fan charts, the forecast table and the threshold crossings.
     study : pandas.DataFrame or (DataFrame, Figure), optional
@@ -171,8 +174,7 @@ def write_report(
         A backtest (or its JSON) for the "Forecast skill" section; by default the report
         folder's ``backtest.json`` when present (the report never runs the backtest).
     save_fit : bool, default True
-        Save the fit as ``fit.nc`` (written atomically, so a fit loaded from that file can
-        be saved over it).
+        Save the fit as ``fit.nc``; otherwise an earlier ``fit.nc`` is kept.
 
     Returns
     -------
@@ -195,9 +197,8 @@ def write_report(
     if not isinstance(fit, Fit):
         raise FlopcastError(f"write_report needs a Fit, got {type(fit).__name__}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    fig_dir = out / "figures"
-    fig_dir.mkdir(exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise FlopcastError(f"{out}: exists and is not a folder")
     if data is None:
         data = matching_data(fit)
     sections = build_sections(
@@ -210,21 +211,22 @@ def write_report(
         frontier_fit=frontier_fit,
         backtest=resolve_backtest(backtest, out),
     )
-    for block in (b for s in sections for b in figure_blocks(s.blocks)):
-        (fig_dir / f"{block.name}.png").write_bytes(block.png)
+    # Built in a temporary sibling folder and swapped in whole: an interrupted or failed
+    # write leaves the earlier report as it was (a kept fit.nc is carried over).
+    with atomic_folder(out) as building:
+        fig_dir = building / "figures"
+        fig_dir.mkdir()
+        for block in (b for s in sections for b in figure_blocks(s.blocks)):
+            (fig_dir / f"{block.name}.png").write_bytes(block.png)
+        html = render_html(sections, fit, data=data)
+        (building / "index.html").write_text(html, encoding="utf-8")
+        markdown = render_markdown(sections, fit, data=data)
+        (building / "report.md").write_text(markdown, encoding="utf-8")
+        summary = summary_dict(fit, forecast)
+        text = json.dumps(summary, indent=2) + "\n"
+        (building / "summary.json").write_text(text, encoding="utf-8")
+        (building / "spec.toml").write_text(spec_to_toml(fit.spec), encoding="utf-8")
+        if save_fit:
+            fit.save(building / "fit.nc")
     index = out / "index.html"
-    index.write_text(render_html(sections, fit, data=data), encoding="utf-8")
-    (out / "report.md").write_text(render_markdown(sections, fit, data=data), encoding="utf-8")
-    summary = summary_dict(fit, forecast)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (out / "spec.toml").write_text(spec_to_toml(fit.spec), encoding="utf-8")
-    if save_fit:
-        # Written beside and then renamed, so a fit loaded (lazily) from fit.nc can be
-        # saved over it, and a crash never leaves a half-written fit.nc.
-        tmp = out / f".fit.{os.getpid()}.nc.tmp"
-        try:
-            fit.save(tmp)
-            os.replace(tmp, out / "fit.nc")
-        finally:
-            tmp.unlink(missing_ok=True)
     return index

@@ -26,7 +26,7 @@ import pandera.pandas as pa
 
 from flopcast.exceptions import DataValidationError
 from flopcast.runs.epoch import epoch_methods
-from flopcast.runs.problems import ROW_EXCLUDED, VALUE_IGNORED
+from flopcast.runs.problems import ROW_EXCLUDED, ROW_KEPT, VALUE_IGNORED
 from flopcast.runs.schema import (
     CANONICAL_COLUMNS,
     CONFIDENCES,
@@ -43,8 +43,16 @@ BOUND_ROUNDING_TOLERANCE = 0.01
 #: The default text dtype of the installed pandas ("str" in pandas 3, object before); casting
 #: to it keeps missing values missing, where ``astype(str)`` in pandas 2 writes "nan".
 _TEXT_DTYPE = pd.Series(["text"]).dtype
-#: A date, optionally followed by an ISO time of day (which is dropped).
-_DATE_RE = r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?\s*$"
+#: A date, optionally followed by an ISO time of day and zone (both dropped).
+_DATE_RE = (
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?"
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
+#: Dates a run table can hold (pandas' nanosecond timestamps).
+DATE_MIN, DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+#: Plausibility limits: earlier dates and smaller compute are kept with a warning.
+PLAUSIBLE_DATE_MIN = pd.Timestamp("1940-01-01")
+PLAUSIBLE_COMPUTE_MIN = 1e3
 _NAN_TEXT = "nan"
 #: Columns of the failure frames every check returns (``index`` is the row's position).
 _FAILURE_COLUMNS = ["index", "col", "check", "reason", "action"]
@@ -85,6 +93,16 @@ class Cells:
         return _parse_date(self.s)
 
     @cached_property
+    def date_out_of_range(self) -> pd.Series:
+        """A real calendar date (YYYY-MM-DD) that a run table cannot hold."""
+        out = pd.Series(False, index=self.s.index)
+        maybe = self.date.isna() & self.s.str.contains(r"\d{4}-", regex=True)
+        if maybe.any():
+            core = self.s[maybe].str.extract(_DATE_RE, expand=False)
+            out[maybe] = core.map(_is_calendar_date).astype(bool)
+        return out
+
+    @cached_property
     def label(self) -> pd.Series:
         return self.stripped.str.casefold()
 
@@ -115,8 +133,15 @@ def _parse_date(s: pd.Series) -> pd.Series:
     if retry.any():
         core = s[retry].str.extract(_DATE_RE, expand=False)
         parsed[retry] = pd.to_datetime(core, format="%Y-%m-%d", errors="coerce")
-    lo, hi = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
-    return parsed.where((parsed >= lo) & (parsed <= hi))
+    return parsed.where((parsed >= DATE_MIN) & (parsed <= DATE_MAX))
+
+
+def _is_calendar_date(text: object) -> bool:
+    try:
+        dt.date.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return True
 
 
 def _finite(x: pd.Series) -> pd.Series:
@@ -132,6 +157,12 @@ _REQUIRED_COMPUTE_CHECKS: tuple[CellCheck, ...] = (
     CellCheck("compute_nan", lambda c: ~c.nan_text, "is NaN (compute must be a number > 0)"),
     CellCheck("compute_inf", lambda c: _finite(c.number) | c.number.isna(), "is infinite"),
     CellCheck("compute_zero", lambda c: c.number.ne(0.0), "is zero (compute must be > 0)"),
+    CellCheck(
+        "compute_tiny",
+        lambda c: ~((c.number > 0) & (c.number < PLAUSIBLE_COMPUTE_MIN)),
+        "is below 1e3 FLOP: implausibly small (row kept; check the value)",
+        ROW_KEPT,
+    ),
     CellCheck(
         "compute_negative",
         lambda c: ~(c.number < 0) | ~_finite(c.number),
@@ -170,8 +201,19 @@ def _date_checks(today: dt.date) -> list[CellCheck]:
         CellCheck("date_missing", lambda c: ~c.blank, "is missing"),
         CellCheck(
             "date_unparsable",
-            lambda c: c.blank | c.date.notna(),
+            lambda c: c.blank | c.date.notna() | c.date_out_of_range,
             "is not a valid YYYY-MM-DD date",
+        ),
+        CellCheck(
+            "date_range",
+            lambda c: ~c.date_out_of_range,
+            f"is out of range (dates from {DATE_MIN:%Y-%m-%d} to {DATE_MAX:%Y-%m-%d} can be read)",
+        ),
+        CellCheck(
+            "date_early",
+            lambda c: ~(c.date < PLAUSIBLE_DATE_MIN),
+            "is before 1940: implausibly early for a training run (row kept; check the date)",
+            ROW_KEPT,
         ),
         CellCheck(
             "date_future",
@@ -276,7 +318,7 @@ def duplicate_name_checks(
     and ``lines`` the file line of each row (for the "first at row" message).
     """
     names = system.loc[~no_compute]
-    names = names[names.ne("")]
+    names = names[names.ne("")].str.casefold()  # specs match names ignoring case
     dup_mask = names.duplicated(keep="first").to_numpy()
     if not dup_mask.any():
         return pd.DataFrame(columns=_FAILURE_COLUMNS)
@@ -288,7 +330,9 @@ def duplicate_name_checks(
             "col": "system",
             "check": "duplicate",
             "reason": [
-                f"is a duplicate name (first at row {r}, which is kept)" for r in first_line
+                f"is a duplicate name (first at row {r}, which is kept; names are compared "
+                "ignoring case)"
+                for r in first_line
             ],
             "action": ROW_EXCLUDED,
         }
@@ -339,7 +383,7 @@ def bound_checks(values: pd.DataFrame, candidate: np.ndarray) -> pd.DataFrame:
     lo = values["compute_lower"].to_numpy(dtype=float)
     hi = values["compute_upper"].to_numpy(dtype=float)
     tol = 1.0 + BOUND_ROUNDING_TOLERANCE
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # compute near 1.8e308 may overflow
         ok_est = np.isfinite(est) & (est > 0) & candidate
         bad_lo = ok_est & np.isfinite(lo) & (lo > est * tol)
         bad_hi = ok_est & np.isfinite(hi) & (hi < est / tol)

@@ -69,7 +69,7 @@ def decode_text(data: bytes, name: str) -> str:
             column="(whole file)",
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         offset = exc.start
         line = data.count(b"\n", 0, offset) + 1
@@ -85,6 +85,36 @@ def decode_text(data: bytes, name: str) -> str:
             column=column,
             value=f"0x{bad}",
         ) from None
+    return _check_carriage_returns(data, text, name)
+
+
+def _check_carriage_returns(data: bytes, text: str, name: str) -> str:
+    """Old Mac line endings (``\\r`` only) become ``\\n``; a bare ``\\r`` inside an unquoted
+    cell of a ``\\n`` or ``\\r\\n`` file is an error naming its row and column."""
+    if "\r" not in text:
+        return text
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    b = np.frombuffer(data, dtype=np.uint8)
+    cr = np.flatnonzero(b == 13)
+    following = np.append(b, 0)[cr + 1]
+    bare = cr[following != 10]
+    if not len(bare):
+        return text
+    quotes = np.flatnonzero(b == 34)
+    unquoted = bare[np.searchsorted(quotes, bare) % 2 == 0]
+    if not len(unquoted):
+        return text
+    offset = int(unquoted[0])
+    line = data.count(b"\n", 0, offset) + 1
+    raise file_error(
+        name,
+        f"row {line}, column {_column_at_offset(data, offset)!r}: a carriage return (\\r) "
+        "inside a cell that is not in double quotes; remove it or quote the cell",
+        row=line,
+        column=_column_at_offset(data, offset),
+        value="\\r",
+    )
 
 
 def _column_at_offset(data: bytes, offset: int) -> str:
@@ -93,10 +123,14 @@ def _column_at_offset(data: bytes, offset: int) -> str:
     header_bytes = data if header_end < 0 else data[:header_end]
     if offset <= len(header_bytes):
         return "(header)"
-    header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace").rstrip("\r")]), [])
     line_start = data.rfind(b"\n", 0, offset) + 1
-    prefix = data[line_start:offset].decode("utf-8", "replace")
-    index = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    prefix = data[line_start:offset].decode("utf-8", "replace").replace("\r", " ")
+    try:
+        header_text = header_bytes.decode("utf-8-sig", "replace").rstrip("\r").replace("\r", " ")
+        header = next(csv.reader([header_text]), [])
+        index = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    except csv.Error:  # unbalanced quoting: no column can be named
+        return "(unknown column)"
     return header[index] if 0 <= index < len(header) else f"field {index + 1}"
 
 
@@ -160,7 +194,10 @@ def parse_csv(text: str, name: str) -> tuple[list[str], pd.DataFrame]:
     """
     header_line = text.split("\n", 1)[0].rstrip("\r")
     _check_delimiter(header_line, name)
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise file_error(name, f"row 1 (the header): not parsable as CSV ({exc})", row=1) from None
     header = [h if h.strip() else f"(unnamed column {i + 1})" for i, h in enumerate(header)]
     seen: set[str] = set()
     for col in header:
@@ -185,8 +222,11 @@ def parse_csv(text: str, name: str) -> tuple[list[str], pd.DataFrame]:
                 skip_blank_lines=True,
                 index_col=False,
             )
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        row, fields = _first_long_record(text, len(header))
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error) as exc:
+        try:
+            row, fields = _first_long_record(text, len(header))
+        except csv.Error:
+            row, fields = None, 0
         where = f"row {row} has {fields} fields but the header has {len(header)}" if row else ""
         raise file_error(
             name,

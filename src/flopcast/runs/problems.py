@@ -18,7 +18,8 @@ from flopcast.runs.schema import CANONICAL_COLUMNS
 
 #: Columns of :attr:`RunTable.problems`: one row per problem cell. ``row`` is the 1-based line
 #: number in the file (header = 1); ``check`` a stable identifier of the failed check;
-#: ``action`` is ``"row excluded"`` or ``"value ignored"``.
+#: ``action`` is ``"row excluded"``, ``"value ignored"`` or, for a plausibility warning
+#: (a date before 1940, compute below 1e3 FLOP), ``"row kept (check the value)"``.
 PROBLEM_COLUMNS: tuple[str, ...] = (
     "file",
     "row",
@@ -55,6 +56,8 @@ UNDISCLOSED_COLUMNS: tuple[str, ...] = (
 ROW_EXCLUDED = "row excluded"
 #: ``action`` of a problem that only blanks the one optional value.
 VALUE_IGNORED = "value ignored"
+#: ``action`` of a plausibility warning: the row is kept and used; check the value.
+ROW_KEPT = "row kept (check the value)"
 
 #: Short labels for each check, used when counting exclusions by reason.
 CHECK_LABELS: dict[str, str] = {
@@ -63,6 +66,9 @@ CHECK_LABELS: dict[str, str] = {
     "date_missing": "date missing",
     "date_unparsable": "date not parsable (expected YYYY-MM-DD)",
     "date_future": "date in the future",
+    "date_range": "date out of range",
+    "date_early": "date before 1940 (kept; check it)",
+    "compute_tiny": "compute below 1e3 FLOP (kept; check it)",
     "compute_missing": "compute missing",
     "compute_text": "compute is text, not a number",
     "compute_nan": "compute is NaN",

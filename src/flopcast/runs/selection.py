@@ -41,6 +41,59 @@ def _match_systems(runs: pd.DataFrame, names: list[str], what: str) -> np.ndarra
     return lower.isin(wanted).to_numpy()
 
 
+def _closest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3)
+    if not close:
+        close = difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=3)
+    return f"{name!r} (closest: {close})" if close else repr(name)
+
+
+def check_selection(runs: pd.DataFrame, data: DataSpec) -> None:
+    """Every domain, system and ``where`` value named in any block exists in the data.
+
+    A misspelt name in one block would otherwise select nothing while another block still
+    matches, and the fit would silently use fewer runs than meant.
+
+    Raises
+    ------
+    SpecError
+        Naming the block, the unknown values and the closest names in the data.
+    """
+    domains = sorted({d for s in _domain_sets(runs.get("domain", pd.Series(dtype=str))) for d in s})
+    for i, block in enumerate(data.select):
+        where = f"data.select[{i}]"
+        for field in ("domains", "exclude_domains"):
+            missing = [d for d in getattr(block, field) if d.strip().lower() not in domains]
+            if missing:
+                hints = ", ".join(_closest(d.lower(), domains) for d in missing)
+                raise SpecError(f"{where}.{field}: no run has the domain {hints}")
+        for field in ("systems", "exclude_systems"):
+            if getattr(block, field):
+                _match_systems(runs, getattr(block, field), f"{field} (block {i})")
+        for column, values in block.where.items():
+            if column not in runs.columns:
+                raise SpecError(f"{where}.where: the data has no column {column!r}")
+            present = runs[column].dropna()
+            known = {str(v) for v in present}
+            missing = [v for v in values if str(v) not in known and v not in set(present)]
+            if missing:
+                hints = ", ".join(_closest(str(v), sorted(known)) for v in missing)
+                raise SpecError(f"{where}.where.{column}: no run has the value {hints}")
+
+
+def check_breaks_in_data(runs: pd.DataFrame, years: np.ndarray, fixed: list[float] | None) -> None:
+    """Fixed break dates must lie inside the span of the runs fitted (decimal ``years``)."""
+    if not fixed or not len(years):
+        return
+    lo, hi = float(np.min(years)), float(np.max(years))
+    outside = [b for b in fixed if not lo < b < hi]
+    if outside:
+        raise SpecError(
+            f"model.fixed_breaks {outside}: outside the fitted runs ({lo:.2f} to {hi:.2f}); "
+            "a break must fall between the first and the last run"
+        )
+
+
 def selection_mask(runs: pd.DataFrame, block: Selection) -> np.ndarray:
     """Runs that pass every filter of one selection block.
 
@@ -95,6 +148,7 @@ def select_runs(runs: pd.DataFrame, data: DataSpec) -> tuple[pd.DataFrame, int]:
     """
     if not data.select:
         return runs.copy(), 0
+    check_selection(runs, data)
     mask = np.zeros(len(runs), dtype=bool)
     for block in data.select:
         mask |= selection_mask(runs, block)

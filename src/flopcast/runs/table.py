@@ -38,7 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flopcast.exceptions import DataValidationError
+from flopcast.atomic import write_bytes_atomic
+from flopcast.dates import parse_date
+from flopcast.exceptions import DataValidationError, FlopcastError
 from flopcast.runs.bundled import bundled_data_path
 from flopcast.runs.checks import (
     Cells,
@@ -53,6 +55,7 @@ from flopcast.runs.epoch import Format, detect_format, map_columns
 from flopcast.runs.problems import (
     EXCLUDED_COLUMNS,
     ROW_EXCLUDED,
+    ROW_KEPT,
     VALUE_IGNORED,
     empty_excluded,
     empty_undisclosed,
@@ -121,8 +124,15 @@ class RunTable:
 
     @property
     def ok(self) -> bool:
-        """True when no problem was found (expected exclusions do not count)."""
-        return self.problems.empty
+        """True when no problem was found (expected exclusions and plausibility warnings,
+        whose rows are kept, do not count)."""
+        return not self.problems["action"].ne(ROW_KEPT).any()
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The plausibility warnings: rows kept whose date (before 1940) or compute (below
+        1e3 FLOP) looks implausible (part of :attr:`problems`)."""
+        return self.problems[self.problems["action"].eq(ROW_KEPT)]
 
     def undisclosed_counts(self, by: str = "year") -> pd.DataFrame:
         """Runs without a disclosed compute estimate, counted per ``"year"`` or
@@ -140,10 +150,11 @@ class RunTable:
         'canonical'
         """
         if not self.ok:
+            bad = self.problems[self.problems["action"].ne(ROW_KEPT)]
             raise DataValidationError(
-                f"{self.source}: {len(self.problems)} problem(s) in "
-                f"{self.problems['row'].nunique()} row(s):\n" + format_problems(self.problems),
-                problems=self.problems,
+                f"{self.source}: {len(bad)} problem(s) in "
+                f"{bad['row'].nunique()} row(s):\n" + format_problems(bad),
+                problems=bad,
             )
         return self
 
@@ -337,12 +348,43 @@ def load_runs(source: str = "bundled", *, include_excluded: bool = True) -> RunT
     )
 
 
-def runs_to_csv(runs: pd.DataFrame) -> str:
+#: First characters that make a spreadsheet run a cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (OWASP's advice).
+
+    A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+    a leading single quote (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``), unless the whole
+    cell is a number (``-1.5`` stays a number). Numeric columns are left as they are.
+
+    Examples
+    --------
+    >>> escape_formulas(pd.DataFrame({"a": ["=1+1", "-1.5", "ok"]}))["a"].tolist()
+    ["'=1+1", '-1.5', 'ok']
+    """
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
+        risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
+        if risky.any():
+            out[col] = values.where(~risky, "'" + text)
+    return out
+
+
+def runs_to_csv(runs: pd.DataFrame, *, escape: bool = False) -> str:
     """Serialise a run table as canonical CSV text, byte-for-byte reproducible.
 
     Columns are :data:`~flopcast.runs.schema.CANONICAL_COLUMNS` (missing optional ones are written
     empty, extra ones dropped), rows sorted by date then system, dates as ``YYYY-MM-DD``,
-    floats in their shortest round-trip form, ``\\n`` line endings.
+    floats in their shortest round-trip form, ``\\n`` line endings. With ``escape``, text
+    cells that a spreadsheet would run as formulas are quoted (:func:`escape_formulas`), as
+    in every CSV file flopcast writes; the data hash uses the text unescaped.
 
     Examples
     --------
@@ -363,11 +405,16 @@ def runs_to_csv(runs: pd.DataFrame) -> str:
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
     for col in ("compute_flop", *NUMERIC_OPTIONAL_COLUMNS):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    if escape:
+        out = escape_formulas(out)
     return out.to_csv(index=False, lineterminator="\n")
 
 
 def write_runs(runs: pd.DataFrame, path: str | Path) -> Path:
     """Write a run table as a canonical CSV file (UTF-8, see :func:`runs_to_csv`).
+
+    Written atomically (a reader never sees half a file), with formula-like text cells
+    escaped (:func:`escape_formulas`).
 
     Examples
     --------
@@ -376,9 +423,13 @@ def write_runs(runs: pd.DataFrame, path: str | Path) -> Path:
     >>> len(read_runs(out).runs) == len(load_runs().runs)
     True
     """
-    path = Path(path)
-    path.write_bytes(runs_to_csv(runs).encode("utf-8"))
-    return path
+    return write_bytes_atomic(Path(path), runs_to_csv(runs, escape=True).encode("utf-8"))
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write any table flopcast outputs as CSV: atomically, formula-like cells escaped."""
+    text = escape_formulas(frame).to_csv(index=False, lineterminator="\n")
+    return write_bytes_atomic(Path(path), text.encode("utf-8"))
 
 
 def data_hash(runs: pd.DataFrame) -> str:
@@ -401,14 +452,10 @@ def data_hash(runs: pd.DataFrame) -> str:
 def _as_date(today: dt.date | str | None) -> dt.date:
     if today is None:
         return dt.date.today()
-    if isinstance(today, dt.datetime):
-        return today.date()
-    if isinstance(today, dt.date):
-        return today
     try:
-        return dt.date.fromisoformat(str(today))
-    except ValueError:
-        raise DataValidationError(f"today must be a date (YYYY-MM-DD), got {today!r}") from None
+        return parse_date(today, what="today")
+    except FlopcastError as exc:
+        raise DataValidationError(str(exc)) from None
 
 
 def _read_bytes(data: bytes, name: str, *, format: Format, today: dt.date | str | None) -> RunTable:

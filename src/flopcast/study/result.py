@@ -26,6 +26,7 @@ from flopcast.formatting import (
     format_year,
     jsonable,
 )
+from flopcast.runs.table import write_csv
 from flopcast.study.columns import (
     COLUMN_UNITS,
     CORE_COLUMNS,
@@ -302,7 +303,7 @@ class StudyResult:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.table().to_csv(path, index=False)
+        write_csv(self.table(), path)  # atomic, formula-like cells escaped
         return path
 
     def tornado(
