@@ -124,7 +124,7 @@ def test_bad_dates_are_one_clear_error(value, words):
 
 
 def test_backtest_cutoffs_and_today_use_the_same_parser():
-    from flopcast.backtesting import _cutoffs
+    from flopcast.backtesting.cutoffs import _cutoffs
 
     assert [c.date() for c in _cutoffs("2020.5")] == [dt.date(2020, 7, 1)]
     result = run_cli(["backtest", "--cutoff", "1600-01-01"])
