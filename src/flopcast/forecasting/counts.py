@@ -48,6 +48,7 @@ from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
 
 __all__ = [
     "COUNTS_STREAM",
+    "MIN_RATE_YEARS",
     "PRIOR_INTERCEPT",
     "PRIOR_SLOPE_SD",
     "CountForecast",
@@ -68,6 +69,8 @@ PRIOR_INTERCEPT: tuple[float, float] = (math.log(100.0), 3.0)
 PRIOR_SLOPE_SD: float = 1.0
 #: Prior scale of 1/sqrt(phi) (HalfNormal).
 PRIOR_DISPERSION_SD: float = 1.0
+#: Fewest complete calendar years the runs-per-year model is fitted to.
+MIN_RATE_YEARS: int = 3
 #: Months per year on which a run's size is averaged.
 _MONTHS = (np.arange(12) + 0.5) / 12.0
 _LOW, _HIGH = interval_columns(CI_LEVEL)
@@ -216,7 +219,7 @@ def fit_rate(
     >>> bool(1.15 < np.median(np.exp(post.slope)) < 1.45)
     True
     """
-    if last_year < first_year + 2:
+    if last_year - first_year + 1 < MIN_RATE_YEARS:
         raise FlopcastError(
             f"counts: the runs-per-year model needs at least three complete years, got "
             f"{first_year}-{last_year}"
@@ -230,8 +233,12 @@ def fit_rate(
         return _log_posterior(theta, x, counts, offset)
 
     start = np.array([math.log(max(counts[-1], 1.0)), 0.2, math.log(0.3)])
-    best = optimize.minimize(lambda t: -float(logp(t)[0]), start, method="Nelder-Mead",
-                             options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})  # fmt: skip
+    best = optimize.minimize(
+        lambda t: -float(logp(t)[0]),
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000},
+    )
     mode = best.x
     cov = np.linalg.inv(-_hessian(lambda t: float(logp(t)[0]), mode))
     cov = (cov + cov.T) / 2.0
@@ -360,8 +367,9 @@ def count_draws(
     dates = (years[:, None] + _MONTHS[None, :] * cover[:, None]).ravel()
     extra = None if extra_sd is None else np.repeat(np.asarray(extra_sd, float), len(_MONTHS))
     ceiling = None if ceiling_fn is None else ceiling_fn(dates)
-    p = exceedance(population, dates, thresholds, ceiling=ceiling, softness=softness,
-                   extra_sd=extra)  # fmt: skip
+    p = exceedance(
+        population, dates, thresholds, ceiling=ceiling, softness=softness, extra_sd=extra
+    )
     n_samples = p.shape[0]
     p = p.reshape(n_samples, len(years), len(_MONTHS), len(thresholds))
     slope = rate.slope if totals is None else np.zeros(n_samples)
@@ -482,7 +490,7 @@ def threshold_counts(
     ceiling_fn: Any = None,
     softness: float = 0.3,
     description: str = "",
-) -> CountForecast:
+) -> CountForecast | None:
     """Counts above each threshold for every calendar year from the last run's to the
     horizon's, per year and cumulative.
 
@@ -507,18 +515,23 @@ def threshold_counts(
 
     Returns
     -------
-    CountForecast
+    CountForecast or None
+        None when the data hold fewer than :data:`MIN_RATE_YEARS` complete calendar years
+        from ``rate_since`` on (too few to fit the runs per year).
     """
+    first = math.floor(last_data)
+    if first - max(rate_since, math.floor(float(runs["year"].min()))) < MIN_RATE_YEARS:
+        return None
     thresholds = np.sort(np.asarray(thresholds_flop, dtype=float))
     if len(thresholds) == 0:
         raise FlopcastError("counts: give at least one threshold")
     rng = np.random.default_rng([seed, *stream, COUNTS_STREAM])
-    first = math.floor(last_data)
     n_samples = population.population(np.array([last_data])).shape[0]
     rate = fit_rate(runs["year"].to_numpy(float), rate_since, first - 1, n_samples, rng)
     years = np.arange(first, math.floor(horizon - 1e-9) + 1)
-    draws = count_draws(rate, population, years, np.log10(thresholds), rng,
-                        ceiling_fn=ceiling_fn, softness=softness)  # fmt: skip
+    draws = count_draws(
+        rate, population, years, np.log10(thresholds), rng, ceiling_fn=ceiling_fn, softness=softness
+    )
     before = runs["year"].to_numpy(float) < first
     flop = runs["compute_flop"].to_numpy(float)
     base = np.array([np.sum(before & (flop > t)) for t in thresholds], dtype=float)
