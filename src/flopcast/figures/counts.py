@@ -36,7 +36,7 @@ def _flop_label(value: float) -> str:
 
 def _legend(fig: Figure, ax: Axes, own: bool) -> None:
     if own:
-        fig.legend(loc="outside lower center", ncols=3, fontsize=SMALL, frameon=False)
+        fig.legend(loc="outside lower center", ncols=2, fontsize=SMALL, frameon=False)
     else:
         ax.legend(loc="upper left", fontsize=SMALL, framealpha=0.9)
 
