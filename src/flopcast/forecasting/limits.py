@@ -61,17 +61,22 @@ def soft_minimum(
 ) -> np.ndarray:
     """``-k log10(10^(-y/k) + 10^(-c/k))``: below both ``y`` and ``c``, ``y`` far below ``c``.
 
+    The result is clipped to ``min(y, c)``, which it never exceeds mathematically, so that
+    rounding cannot put it a last digit above the ceiling; more than 20 widths apart it is
+    ``min(y, c)`` exactly (closer than the last digit of a float64 anyway).
+
     Examples
     --------
     >>> soft_minimum(np.array([20.0, 30.0]), np.array([25.0, 25.0]), 0.3).round(3).tolist()
     [20.0, 25.0]
     """
-    k = float(softness)
-    return (
-        -k
-        * np.logaddexp(-log10_values / k * np.log(10), -log10_ceiling / k * np.log(10))
-        / (np.log(10))
-    )
+    scale = np.log(10.0) / float(softness)
+    soft = -np.logaddexp(-log10_values * scale, -log10_ceiling * scale) / scale
+    low = np.minimum(log10_values, log10_ceiling)
+    # More than 20 widths apart the correction is below 1e-20 dex: return the lower exactly.
+    with np.errstate(invalid="ignore"):  # inf - inf: two absent ceilings
+        far = np.abs(log10_ceiling - log10_values) > 20.0 * float(softness)
+    return np.where(far, low, np.minimum(soft, low))
 
 
 def limits_enabled(
@@ -188,13 +193,12 @@ class LimitDraws:
         return low, index
 
     def soft_ceiling(self, years: np.ndarray) -> np.ndarray:
-        """All ceilings combined by the soft minimum, log10 FLOP: (samples, n)."""
-        k = self.softness * 1.0
-        acc = None
-        for i in range(len(self.ceilings)):
-            c = -self.ceiling_flop(i, years) / k
-            acc = c if acc is None else np.logaddexp(acc * np.log(10), c * np.log(10)) / np.log(10)
-        return -k * acc
+        """All ceilings combined by the soft minimum, log10 FLOP: (samples, n); never above
+        the lowest of them (the soft minimum is associative, so it is taken one at a time)."""
+        combined = self.ceiling_flop(0, years)
+        for i in range(1, len(self.ceilings)):
+            combined = soft_minimum(combined, self.ceiling_flop(i, years), self.softness)
+        return combined
 
     def apply(self, log10_flop: np.ndarray, years: np.ndarray) -> np.ndarray:
         """``log10_flop`` (samples, n) saturated under the ceilings of each sample."""
