@@ -8,12 +8,11 @@
 4. compute draws at the report dates, of the typical run and of the frontier
    (:func:`compute_draws`);
 5. cost draws of a frontier run, when cost is on
-   (:class:`~flopcast.forecasting.frontier_cost.FrontierCost`);
-5b. limits: compute saturates under the ceilings of each sample, when limits are on
+   (:class:`~flopcast.forecasting.frontier_cost.FrontierCost`), of the compute after the
+   limits: it saturates under the ceilings of each sample when limits are on
    (:func:`apply_limits`, :mod:`~flopcast.forecasting.limits`);
-6. threshold crossings of the frontier trend (:func:`frontier_crossings`);
-6b. counts of runs above thresholds per year
-   (:func:`~flopcast.forecasting.counts.threshold_counts`);
+6. threshold crossings of the frontier trend (:func:`frontier_crossings`), and the counts
+   of runs above thresholds per year (:func:`~flopcast.forecasting.counts.threshold_counts`);
 7. the draws as one :class:`xarray.Dataset` (:func:`assemble_draws`), and the
    :class:`~flopcast.forecasting.result.Forecast`.
 
