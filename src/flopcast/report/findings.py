@@ -219,7 +219,7 @@ def _limits_finding(fc: Forecast) -> str:
     top = ceilings.iloc[0]
     none = float(last.loc[last["name"] == "none", "probability"].sum())
     return (
-        f"Limits are on ({info.reason}): by {decimal_year_to_date(fc.horizon).isoformat()} the "
+        f"Limits are {info.reason}: by {decimal_year_to_date(fc.horizon).isoformat()} the "
         f"ceiling most likely to bind is {top['name']} (probability "
         f"{format_percent(top['probability'])}); some ceiling binds with probability "
         f"{format_percent(1.0 - none)}."

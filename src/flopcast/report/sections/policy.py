@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from flopcast.exceptions import FlopcastError
 from flopcast.figures.counts import counts_chart
 from flopcast.fitting import Fit
+from flopcast.forecasting.count_checks import count_check
 from flopcast.formatting import format_flop, format_percent, format_usd
 from flopcast.report.document import BulletList, Paragraph, Section, Table, figure_block, slug
 
@@ -99,8 +101,49 @@ def policy_section(fit: Fit, fc: Forecast | None) -> Section:
                 (False, True, True, True, True, True, True),
             )
         )
+        sec.blocks.extend(_check_blocks(fit))
     sec.blocks.extend(_limits_blocks(fc))
     return sec
+
+
+def _check_blocks(fit: Fit) -> list:
+    """The posterior predictive check of the counts in the data (1e23-1e25 FLOP)."""
+    try:
+        check = count_check(fit)
+    except FlopcastError:
+        return []
+    rows = tuple(
+        (
+            format_flop(r.threshold_flop),
+            str(r.year),
+            _count(r.observed),
+            _count(r.median),
+            f"{_count(r.ci90_low)}–{_count(r.ci90_high)}",
+            format_percent(r.p_at_least),
+        )
+        for r in check.itertuples()
+        if r.year >= 2020
+    )
+    inside = check.groupby("threshold_flop")["inside_ci90"].mean()
+    text = "; ".join(f"{format_flop(t)}: {format_percent(v)}" for t, v in inside.items())
+    return [
+        Paragraph(
+            "Check of the counts in the data (posterior predictive): runs whose published "
+            f"compute is above each threshold, per year from {int(check['year'].min())}, "
+            "replicated from the fitted count and compute models (with each year's typical "
+            "measurement error). Share of years whose observed count lies inside the 90% "
+            f"interval: {text}. P(at least): the predictive probability of a count at least as "
+            "large as observed; near 100%, the model predicts too many runs above that "
+            "threshold, so read the forecast counts above it as an upper range. The last year "
+            "is covered only up to the last run."
+        ),
+        Table(
+            ("threshold", "year", "observed", "predicted", "90% interval", "P(at least)"),
+            rows,
+            "Counts in the data against their posterior predictive distribution (from 2020).",
+            (False, True, True, True, True, True),
+        ),
+    ]
 
 
 def _limits_blocks(fc: Forecast) -> list:
@@ -109,7 +152,7 @@ def _limits_blocks(fc: Forecast) -> list:
         return []
     out: list = [
         Paragraph(
-            f"Limits: {info.describe()}. Each ceiling on a frontier run is a lognormal prior "
+            f"L{info.describe()[1:]}. Each ceiling on a frontier run is a lognormal prior "
             "whose 90% interval is the published range for 2030, growing by the stated factor "
             "per year; cost ceilings become compute ceilings through each draw's "
             "price-performance and utilization. Forecasts saturate smoothly under the lowest "
