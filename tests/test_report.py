@@ -82,6 +82,7 @@ def test_figures_are_embedded_in_html_and_written_beside_markdown(report):
         "frontier",
         "forecast_compute",
         "forecast_cost",
+        "counts",
         "study",
     }
     embedded = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', report.html)

@@ -308,6 +308,89 @@ class ForecastSpec(_Strict):
     _thresholds = field_validator("thresholds_flop", "thresholds_usd")(_positive_thresholds)
 
 
+class CountsSpec(_Strict):
+    """Counts of runs above compute thresholds per year (:mod:`flopcast.forecasting.counts`).
+
+    ``thresholds_flop``: the thresholds counted. ``rate_since``: the first calendar year of
+    the model of runs published per year (a negative binomial with a log-linear rate, fitted
+    to the complete calendar years from this one to the last complete year of the data).
+    """
+
+    thresholds_flop: list[float] = Field(default_factory=lambda: [1e24, 1e25, 1e26, 1e27])
+    rate_since: int = Field(2016, ge=1950, le=2100)
+
+
+class Ceiling(_Strict):
+    """One ceiling on a frontier run: a lognormal prior on its value in 2030.
+
+    ``low_2030``/``high_2030`` are the 5th and 95th percentiles in 2030 (FLOP for
+    ``applies_to = "compute_flop"``, constant US dollars of the cost's base year for
+    ``"cost_usd"``); the ceiling grows by ``growth_per_year`` (a factor) per year before and
+    after 2030. ``source`` says where the numbers come from.
+    """
+
+    name: str = Field(min_length=1, max_length=60)
+    applies_to: Literal["compute_flop", "cost_usd"] = "compute_flop"
+    low_2030: float = Field(gt=0)
+    high_2030: float = Field(gt=0)
+    growth_per_year: float = Field(gt=0.1, le=100.0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ceiling:
+        if self.low_2030 >= self.high_2030:
+            raise ValueError(f"low_2030 {self.low_2030} must be below high_2030 {self.high_2030}")
+        return self
+
+
+_SEVILLA = "Sevilla et al. 2024, Can AI scaling continue through 2030? (Epoch AI)"
+#: The default ceilings (docs: explanation/counts_and_limits). Compute: the 2030 ranges of
+#: Sevilla et al. 2024 as 90% intervals; cost: a share of gross world product and of the
+#: largest developer's capital spending, in 2023 US dollars. Growth factors are stated
+#: assumptions, given with their reasoning in the docs.
+DEFAULT_CEILINGS: tuple[dict[str, Any], ...] = (
+    {"name": "power", "low_2030": 2e28, "high_2030": 2e30, "growth_per_year": 1.55,
+     "source": f"{_SEVILLA}: power over many sites (2-45 GW); growth 1.2x/yr power x 1.3x/yr "
+     "FLOP per watt (stated)"},
+    {"name": "chip production", "low_2030": 1e29, "high_2030": 5e30, "growth_per_year": 1.7,
+     "source": f"{_SEVILLA}: chip production; growth 1.3x/yr output x 1.3x/yr FLOP/s per "
+     "chip (stated)"},
+    {"name": "data", "low_2030": 6e28, "high_2030": 2e32, "growth_per_year": 1.15,
+     "source": f"{_SEVILLA}: data scarcity; growth 1.07x/yr text stock, squared (stated)"},
+    {"name": "latency", "low_2030": 3e30, "high_2030": 1e32, "growth_per_year": 1.2,
+     "source": f"{_SEVILLA}: the latency wall; growth 1.2x/yr (stated)"},
+    {"name": "bandwidth", "low_2030": 3e29, "high_2030": 2e31, "growth_per_year": 1.3,
+     "source": f"{_SEVILLA}: inter-site bandwidth; growth 1.3x/yr (stated)"},
+    {"name": "world output", "applies_to": "cost_usd", "low_2030": 1.3e11,
+     "high_2030": 1.3e12, "growth_per_year": 1.03,
+     "source": "0.1-1% of gross world product (IMF WEO: $105 trillion in 2023, 3%/yr real "
+     "growth to $129 trillion in 2030); growth 1.03x/yr"},
+    {"name": "developer capex", "applies_to": "cost_usd", "low_2030": 2e10,
+     "high_2030": 2e11, "growth_per_year": 1.15,
+     "source": "10-40% of the largest developer's annual capital spending ($200-450 billion "
+     "in 2030 from about $80 billion in 2024, company reports), amortized; growth 1.15x/yr"},
+)  # fmt: skip
+
+
+def _default_ceilings() -> list[Ceiling]:
+    return [Ceiling(**values) for values in DEFAULT_CEILINGS]
+
+
+class LimitsSpec(_Strict):
+    """Physical and economic ceilings on a frontier run (:mod:`flopcast.forecasting.limits`).
+
+    ``mode``: ``"auto"`` (on for horizons more than ``auto_years`` past the last run),
+    ``"on"`` or ``"off"``. ``softness_dex``: width of the soft minimum in log10 units.
+    ``looser``: a factor multiplying every ceiling (10: ten times looser).
+    """
+
+    mode: Literal["auto", "on", "off"] = "auto"
+    auto_years: float = Field(3.0, ge=0.0, le=100.0)
+    softness_dex: float = Field(0.3, gt=0.0, le=3.0)
+    looser: float = Field(1.0, gt=0.0, le=1e12)
+    ceilings: list[Ceiling] = Field(default_factory=_default_ceilings)
+
+
 class ModelSpec(_Strict):
     """A complete, validated model spec. Build with :func:`load_spec` or :meth:`from_dict`."""
 
@@ -320,6 +403,8 @@ class ModelSpec(_Strict):
     errors: ErrorSpec = Field(default_factory=ErrorSpec)
     sampler: SamplerSpec = Field(default_factory=SamplerSpec)
     forecast: ForecastSpec = Field(default_factory=ForecastSpec)
+    counts: CountsSpec = Field(default_factory=CountsSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], *, origin: str = "spec") -> ModelSpec:

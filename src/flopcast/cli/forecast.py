@@ -42,6 +42,13 @@ from flopcast.exceptions import FlopcastError
     help="For a full-population fit: the population quantile used as the frontier "
     "(default: matched to the top-10-at-publication share).",
 )
+@click.option(
+    "--limits",
+    type=click.Choice(["auto", "on", "off"]),
+    default=None,
+    help="Physical and economic ceilings on a frontier run (default: the spec's limits.mode, "
+    "auto: on for horizons over 3 years past the data).",
+)
 @click.option("--seed", type=SEED, default=None, help="Seed (default: the fit's).")
 @click.option(
     "--json",
@@ -59,11 +66,13 @@ def command(
     regime_rate,
     cost_kind,
     frontier_quantile,
+    limits,
     seed,
     json_path,
     out,
 ) -> None:
-    """Forecast frontier compute, training cost and threshold dates (90% intervals)."""
+    """Forecast frontier compute, training cost, threshold dates, runs above thresholds per
+    year and which ceiling binds (90% intervals)."""
     from flopcast.fitting import fit, load_fit
     from flopcast.forecasting import forecast
     from flopcast.runs import read_runs
@@ -91,6 +100,7 @@ def command(
         cost=False if cost_kind == "none" else cost_kind,
         seed=seed,
         frontier="auto" if frontier_quantile is None else frontier_quantile,
+        limits=limits,
     )
     click.echo(fc.format_tables())
     if not result.diagnostics.ok:

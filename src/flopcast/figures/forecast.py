@@ -97,6 +97,54 @@ def draw_thresholds(ax: Axes, values: Sequence[float], unit: str, x: float) -> N
             ax.text(x, value * 1.15, label, fontsize=SMALL, color="#404040", ha="left", va="bottom")
 
 
+def draw_ceiling(ax: Axes, fc: Forecast, name: str) -> None:
+    """The lowest ceiling of each sample (limits on): its median as a dashed line and its
+    90% interval as a hatched band, from the draws variable ``name``."""
+    if name not in fc.draws:
+        return
+    years = _forecast_years(fc)
+    values = fc.draws[name].values
+    finite = np.isfinite(values).all(axis=0)
+    if not finite.any():
+        return
+    lo, med, hi = band(values[:, finite])
+    x = years[finite]
+    ax.fill_between(
+        x,
+        10.0**lo,
+        10.0**hi,
+        facecolor="none",
+        edgecolor="#4d4d4d",
+        hatch="//",
+        linewidth=0,
+        alpha=0.5,
+        label=f"lowest ceiling (limits): {PCT}% interval",
+    )
+    ax.plot(
+        x,
+        10.0**med,
+        color="#4d4d4d",
+        linewidth=1.6,
+        linestyle=(0, (6, 2)),
+        label="lowest ceiling (limits): median",
+    )
+
+
+def history_cost(fit: Fit, fc: Forecast, years: np.ndarray) -> np.ndarray | None:
+    """log10 cost draws of the modelled frontier over ``years`` of the data (samples, n):
+    the fitted frontier trend priced with the forecast's own price-performance and
+    utilization draws; None when the forecast has none."""
+    price = getattr(fc, "price", None)
+    if price is None:
+        return None
+    trend = fit.trend(years)
+    if fc.frontier.kind == "quantile" and fc.frontier.quantile is not None:
+        trend = trend + frontier_offset(fit, years, fc.frontier.quantile)
+    if trend.shape[0] != len(price.utilization):
+        return None
+    return price.log10_cost_paths(trend, years)
+
+
 def _forecast_years(fc: Forecast) -> np.ndarray:
     return np.asarray(fc.draws["year"].values, dtype=float)
 
@@ -116,7 +164,8 @@ def forecast_compute_chart(
     Dark band: 90% credible interval of the trend (where the median frontier run lies).
     Light band: 90% predictive interval for one frontier run at that date. The fitted
     frontier trend over the data is drawn too, with the runs of the last ``history_years``
-    years; dotted lines mark the compute thresholds of the forecast.
+    years; dotted lines mark the compute thresholds of the forecast. With limits on, the
+    lowest ceiling of the draws is drawn as a dashed line with a hatched 90% band.
 
     Parameters
     ----------
@@ -207,6 +256,7 @@ def forecast_compute_chart(
         FRONTIER_COLOR,
         "frontier",
     )
+    draw_ceiling(ax, fc, "log10_ceiling_compute_flop")
     ax.axvline(fc.last_data, color=BREAK_COLOR, linewidth=1.0, linestyle="-.")
     values = np.concatenate(
         [
@@ -253,7 +303,9 @@ def forecast_cost_chart(
     Dark band: 90% credible interval of the cost of the frontier trend; light band: 90%
     predictive interval for one frontier run (compute scatter, price-performance and
     utilization uncertainty all included). Recorded costs of runs in the data are drawn
-    when ``runs`` has a ``cost_usd`` column.
+    when ``runs`` has a ``cost_usd`` column, with the modelled frontier cost over the same
+    years (the fitted frontier trend priced with the forecast's draws), and the lowest
+    ceiling when limits are on.
 
     Parameters
     ----------
@@ -325,6 +377,26 @@ def forecast_cost_chart(
                 ax.scatter(cost_runs.loc[sel, "year"], cost[sel], zorder=3, **style)
         if keep.any():
             values.append(cost[keep].to_numpy(dtype=float))
+    hist_years = np.linspace(start, years[0], 120)
+    hist = history_cost(fit, fc, hist_years)
+    if hist is not None:
+        h_lo, h_med, h_hi = band(hist)
+        ax.fill_between(
+            hist_years,
+            10.0**h_lo,
+            10.0**h_hi,
+            color=OKABE_ITO["bluish_green"],
+            alpha=0.2,
+            linewidth=0,
+        )
+        ax.plot(
+            hist_years,
+            10.0**h_med,
+            color=OKABE_ITO["bluish_green"],
+            linewidth=1.6,
+            linestyle="--",
+            label="modelled frontier cost over the data",
+        )
     fan(
         ax,
         years,
@@ -333,6 +405,7 @@ def forecast_cost_chart(
         OKABE_ITO["bluish_green"],
         "frontier run",
     )
+    draw_ceiling(ax, fc, "log10_ceiling_cost_usd")
     ax.axvline(fc.last_data, color=BREAK_COLOR, linewidth=1.0, linestyle="-.")
     ax.set_ylim(*log_limits(np.concatenate(values), pad=0.3))
     ax.set_xlim(start - 0.5, fc.horizon + 0.8)

@@ -8,14 +8,19 @@
 4. compute draws at the report dates, of the typical run and of the frontier
    (:func:`compute_draws`);
 5. cost draws of a frontier run, when cost is on
-   (:class:`~flopcast.forecasting.frontier_cost.FrontierCost`);
-6. threshold crossings of the frontier trend (:func:`frontier_crossings`);
+   (:class:`~flopcast.forecasting.frontier_cost.FrontierCost`), of the compute after the
+   limits: it saturates under the ceilings of each sample when limits are on
+   (:func:`apply_limits`, :mod:`~flopcast.forecasting.limits`);
+6. threshold crossings of the frontier trend (:func:`frontier_crossings`), and the counts
+   of runs above thresholds per year (:func:`~flopcast.forecasting.counts.threshold_counts`);
 7. the draws as one :class:`xarray.Dataset` (:func:`assemble_draws`), and the
    :class:`~flopcast.forecasting.result.Forecast`.
 
 Every random draw comes from one generator seeded with ``[seed, RANDOM_STREAM]``, taken in
 this order: break paths, run scatter, frontier-run scatter, utilization, price-performance
-draw indices. The same seed gives the same forecast.
+draw indices. The same seed gives the same forecast. Ceilings and counts draw from their own
+generators (``[seed, RANDOM_STREAM, 2]`` and ``[seed, RANDOM_STREAM, 1]``), so switching
+limits off gives the forecast without limits draw for draw.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ import xarray as xr
 from flopcast.dates import decimal_year_to_timestamp, to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit, scatter_draws, stack_draws
+from flopcast.forecasting.counts import threshold_counts
 from flopcast.forecasting.frontier import FrontierDefinition, frontier_definition, scatter_quantile
 from flopcast.forecasting.frontier_cost import FrontierCost
+from flopcast.forecasting.limits import LimitDraws, LimitsInfo, limits_enabled
 from flopcast.forecasting.regimes import RegimeChanges, RegimePaths, regime_changes_for
 from flopcast.forecasting.result import Forecast
 from flopcast.forecasting.thresholds import (
@@ -43,10 +50,12 @@ from flopcast.forecasting.thresholds import (
     search_grid,
     threshold_crossings,
 )
+from flopcast.spec import LimitsSpec
 
 __all__ = [
     "RANDOM_STREAM",
     "TrendDraws",
+    "apply_limits",
     "assemble_draws",
     "compute_draws",
     "default_dates",
@@ -75,6 +84,8 @@ def forecast(
     utilization: Any = None,
     thresholds_flop: list[float] | None = None,
     thresholds_usd: list[float] | None = None,
+    limits: Any = None,
+    count_thresholds_flop: list[float] | None = None,
 ) -> Forecast:
     """Project a fit's posterior draws to a horizon: compute, cost and threshold dates.
 
@@ -109,6 +120,13 @@ def forecast(
         Beta(8, 16), mean 33%) or a fixed value.
     thresholds_flop, thresholds_usd : list of float, optional
         Thresholds; default the spec's ``forecast.thresholds_flop``/``thresholds_usd``.
+    limits : {"auto", "on", "off"}, bool, LimitsSpec or None, default None
+        Ceilings on a frontier run (:mod:`~flopcast.forecasting.limits`). None: the spec's
+        ``limits.mode`` ("auto": on for horizons more than three years past the last run);
+        a :class:`~flopcast.spec.LimitsSpec` replaces the spec's ``[limits]`` block.
+    count_thresholds_flop : list of float, optional
+        Thresholds of the counts of runs per year; default the spec's
+        ``counts.thresholds_flop``.
 
     Returns
     -------
@@ -139,6 +157,9 @@ def forecast(
     trend = TrendDraws.simulate(fit, front, regime, search_end, rng)
     variables = compute_draws(trend, years, rng)
     price = FrontierCost.draw(cost, utilization, seed, trend.n_samples, years, rng)
+    limit, limits_info = apply_limits(
+        fit, limits, horizon, last_data, price, variables, years, seed
+    )
     if price is not None:
         variables.update(price.log10_cost_draws(variables, years, rng))
     thresholds, crossings = frontier_crossings(
@@ -149,6 +170,20 @@ def forecast(
         search_end,
         spec.forecast.thresholds_flop if thresholds_flop is None else thresholds_flop,
         spec.forecast.thresholds_usd if thresholds_usd is None else thresholds_usd,
+        limit,
+    )
+    counts = threshold_counts(
+        fit.runs,
+        trend,
+        spec.counts.thresholds_flop if count_thresholds_flop is None else count_thresholds_flop,
+        last_data,
+        horizon,
+        spec.counts.rate_since,
+        seed,
+        stream=(RANDOM_STREAM,),
+        ceiling_fn=None if limit is None else limit.soft_ceiling,
+        softness=fit.spec.limits.softness_dex if limit is None else limit.softness,
+        description=_count_population(fit),
     )
     attrs = {
         "values": "log10 of FLOP or constant USD",
@@ -167,6 +202,9 @@ def forecast(
         spec_name=spec.name,
         seed=seed,
         search_end=search_end,
+        counts=counts,
+        limits=limits_info,
+        price=price,
     )
 
 
@@ -328,6 +366,58 @@ def compute_draws(
 
 
 # --------------------------------------------------------------------------------------
+# 5b. Limits
+
+
+def apply_limits(
+    fit: Fit,
+    setting: Any,
+    horizon: float,
+    last_data: float,
+    price: FrontierCost | None,
+    variables: dict[str, np.ndarray],
+    years: np.ndarray,
+    seed: int,
+) -> tuple[LimitDraws | None, LimitsInfo]:
+    """Saturate the compute draws under the ceilings (in place), when limits are on.
+
+    Adds ``log10_ceiling_compute_flop`` (and, with cost, ``log10_ceiling_cost_usd``): the
+    lowest ceiling of each sample. Returns the ceiling draws (None when off) and what the
+    outputs say about limits.
+    """
+    spec = setting if isinstance(setting, LimitsSpec) else fit.spec.limits
+    on, reason = limits_enabled(
+        None if isinstance(setting, LimitsSpec) else setting, spec, horizon, last_data
+    )
+    if not on:
+        return None, LimitsInfo.build(spec, False, reason)
+    n_samples = variables["log10_frontier_compute_flop_trend"].shape[0]
+    draws = LimitDraws.draw(spec, n_samples, last_data, price, seed, (RANDOM_STREAM,))
+    unlimited = variables["log10_frontier_compute_flop_trend"]
+    for name in [n for n in variables if n.startswith("log10_") and "compute_flop" in n]:
+        variables[name] = draws.apply(variables[name], years)
+    low, _ = draws.hard_ceiling(years)
+    variables["log10_ceiling_compute_flop"] = low
+    if price is not None:
+        variables["log10_ceiling_cost_usd"] = (
+            low - price.at_dates - np.log10(price.utilization)[:, None]
+        )
+    return draws, LimitsInfo.build(spec, True, reason, draws, unlimited, years)
+
+
+def _count_population(fit: Fit) -> str:
+    if fit.spec.frontier.rule != "none":
+        return (
+            f"frontier runs only (spec {fit.spec.name!r} selects them: frontier rule "
+            f"{fit.spec.frontier.rule!r}), so a lower bound on all runs"
+        )
+    return (
+        f"the runs of the fit's data (spec {fit.spec.name!r}: runs in Epoch AI's database "
+        "with a usable compute estimate, as the spec selects them)"
+    )
+
+
+# --------------------------------------------------------------------------------------
 # 6. Threshold crossings
 
 
@@ -339,14 +429,18 @@ def frontier_crossings(
     search_end: float,
     flop_values: list[float],
     usd_values: list[float],
+    limit: LimitDraws | None = None,
 ) -> tuple[pd.DataFrame, Crossings]:
     """Threshold crossings of the frontier trend, in FLOP and (with cost) in USD.
 
-    Searched on a monthly grid from the first run to ``search_end``. Returns the threshold
-    table and each sample's crossing dates.
+    Searched on a monthly grid from the first run to ``search_end``, on the trend limited
+    by ``limit`` when limits are on. Returns the threshold table and each sample's crossing
+    dates.
     """
     grid = search_grid(float(fit.runs["year"].min()), search_end)
     front_grid = trend.frontier_trend(grid)
+    if limit is not None:
+        front_grid = limit.apply(front_grid, grid)
     found = threshold_crossings("compute_flop", front_grid, grid, flop_values, horizon, fit.runs)
     if price is not None and usd_values:
         cost_grid = price.log10_cost_paths(front_grid, grid)

@@ -11,7 +11,9 @@ import pandas as pd
 import xarray as xr
 
 from flopcast.dates import decimal_year_to_date, decimal_year_to_timestamp
+from flopcast.forecasting.counts import CountForecast
 from flopcast.forecasting.frontier import FrontierDefinition
+from flopcast.forecasting.limits import LimitsInfo
 from flopcast.forecasting.regimes import RegimeChanges
 from flopcast.formatting import format_year, jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
@@ -48,6 +50,14 @@ class Forecast:
         Price-performance and utilization settings when cost is on.
     spec_name : str
     seed : int
+    counts : CountForecast or None
+        Runs above the count thresholds per year (:meth:`count_table`).
+    limits : LimitsInfo or None
+        Whether limits are on, the ceilings and which binds (:meth:`limits_table`);
+        with limits on, ``draws`` also holds ``log10_ceiling_compute_flop`` (and
+        ``log10_ceiling_cost_usd``), the lowest ceiling of each sample.
+    price : FrontierCost or None
+        The price-performance and utilization draws of the cost (for charts).
     """
 
     draws: xr.Dataset
@@ -60,6 +70,9 @@ class Forecast:
     spec_name: str
     seed: int
     search_end: float = field(default=np.inf)
+    counts: CountForecast | None = None
+    limits: LimitsInfo | None = None
+    price: Any = field(default=None, repr=False)
 
     _QUANTITIES: ClassVar[tuple[tuple[str, str], ...]] = (
         ("compute_flop", "FLOP"),
@@ -130,6 +143,41 @@ class Forecast:
         """
         return self.thresholds.copy()
 
+    def count_table(self) -> pd.DataFrame:
+        """Runs above each count threshold per calendar year, and cumulative.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``threshold_flop``, ``year``, ``median``, ``ci90_low``, ``ci90_high`` (runs
+            published that year above the threshold), ``cumulative_median``,
+            ``cumulative_ci90_low``, ``cumulative_ci90_high`` (from the data's first year
+            up to the end of that year: the runs in the data before the last run's year plus
+            the forecast), ``observed`` (runs in the data that year; NaN after the data; the
+            last run's year is covered only up to the last run). ``.attrs`` say what
+            population the counts describe and how runs per year were modelled.
+
+        Examples
+        --------
+        >>> forecast(fit).count_table().query("year == 2028")     # doctest: +SKIP
+        """
+        if self.counts is None:
+            return pd.DataFrame()
+        out = self.counts.table.copy()
+        out.attrs.update(self.counts.table.attrs)
+        return out
+
+    def limits_table(self) -> pd.DataFrame:
+        """The ceilings on a frontier run: their 2030 priors, growth and source, and (limits
+        on) ``p_binding_last``, the probability each binds at the last date. ``.attrs``
+        say whether limits are on; :attr:`limits` ``.binding`` has every date.
+
+        Examples
+        --------
+        >>> forecast(fit).limits_table()[["name", "median", "p_binding_last"]]  # doctest: +SKIP
+        """
+        return pd.DataFrame() if self.limits is None else self.limits.table()
+
     def _meanings(self) -> dict[str, str]:
         return {
             "median": "posterior median of the trend",
@@ -138,6 +186,7 @@ class Forecast:
             "frontier": self.frontier.description,
             "regime_changes": self.regime.describe(),
             "cost": self._cost_line() or "cost not computed",
+            "limits": self.limits.describe() if self.limits else "limits off",
         }
 
     def _cost_line(self) -> str:
@@ -161,7 +210,10 @@ class Forecast:
         the model), ``compute`` (the frontier: ``[{date, median, ci90, pi90}]``, FLOP,
         dates in decimal years), ``compute_typical`` (the typical run, same layout; null
         for a frontier fit), ``cost_usd`` (the frontier run's cost, same layout; empty when
-        cost is off), ``cost`` (its settings or null) and ``thresholds``
+        cost is off), ``cost`` (its settings or null), ``counts`` (runs above thresholds
+        per year: ``[{threshold_flop, year, median, ci90, cumulative: {median, ci90},
+        observed}]``), ``limits`` (``{enabled, ceilings: [{name, at_2030: {median, ci90},
+        source, ...}], binding: [{year, name, probability}]}``) and ``thresholds``
         (``[{quantity, value, median_date, ci90, prob_by_horizon, crossed_by}]``, where
         ``crossed_by`` is null or ``{system, date, date_iso, value}``; dates later than
         the search end are null).
@@ -228,6 +280,9 @@ class Forecast:
                 "cost_usd": entries("frontier_cost_usd"),
                 "cost": self.cost,
                 "thresholds": thresholds,
+                "counts": [] if self.counts is None else self.counts.to_json_rows(),
+                "counts_population": None if self.counts is None else self.counts.population,
+                "limits": None if self.limits is None else self.limits.to_json_dict(),
                 "seed": self.seed,
             }
         )
@@ -240,6 +295,7 @@ class Forecast:
             f"horizon {self.horizon:.2f} ({decimal_year_to_timestamp(self.horizon).date()})",
             f"frontier: {self.frontier.description}",
             self.regime.describe(),
+            self.limits.describe() if self.limits else "limits off",
         ]
         if self.cost:
             lines.append(self._cost_line())
@@ -281,6 +337,10 @@ class Forecast:
             else:
                 data = "  not yet reached by any run in the data"
             lines.append(f"  {label:<14} {when}{data}")
+        if self.counts is not None:
+            lines.append(self.counts.format())
+        if self.limits is not None:
+            lines.append(self.limits.format())
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -48,6 +48,7 @@ SECTION_TITLES: tuple[str, ...] = (
     "The frontier",
     "Forecasts",
     "Threshold crossings",
+    "Runs above thresholds and limits",
     "Sensitivity study",
     "Diagnostics",
     "Data provenance",

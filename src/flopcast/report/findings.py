@@ -169,11 +169,61 @@ def _forecast_findings(fc: Forecast) -> list[str | list[str]]:
             else " The forecast assumes no future break in the trend (regime changes off)."
         )
         lines.append(text)
+    lines += [line for line in (_count_finding(fc), _limits_finding(fc)) if line]
     upcoming = _upcoming_thresholds(fc)
     if upcoming:
         lines.append(_UPCOMING_INTRO.format(when=when))
         lines.append(upcoming)
     return lines
+
+
+#: The year the counts finding is about, when the forecast covers it.
+COUNT_FINDING_YEAR = 2028
+
+
+def _count_finding(fc: Forecast) -> str:
+    """Runs above 1e25 and 1e26 FLOP (those counted) in one year and cumulative."""
+    table = fc.count_table()
+    if table.empty:
+        return ""
+    year = COUNT_FINDING_YEAR if COUNT_FINDING_YEAR in set(table["year"]) else table["year"].max()
+    parts = []
+    for r in table[table["year"] == year].itertuples():
+        if r.threshold_flop not in (1e25, 1e26):
+            continue
+        parts.append(
+            f"{r.median:,.0f} runs above {format_flop(r.threshold_flop)} are published in {year} "
+            f"(90% predictive interval {r.ci90_low:,.0f}–{r.ci90_high:,.0f}), "
+            f"{r.cumulative_median:,.0f} ({r.cumulative_ci90_low:,.0f}–"
+            f"{r.cumulative_ci90_high:,.0f}) in all by the end of {year}"
+        )
+    if not parts:
+        return ""
+    return (
+        "Counting the runs of the data set (see Runs above thresholds and limits): "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def _limits_finding(fc: Forecast) -> str:
+    """Whether limits are on and which ceiling binds at the horizon, with probabilities."""
+    info = fc.limits
+    if info is None:
+        return ""
+    if not info.enabled:
+        return f"Physical and economic limits are off ({info.reason})."
+    last = info.binding[info.binding["year"] == info.binding["year"].max()]
+    last = last.sort_values("probability", ascending=False)
+    ceilings = last[last["name"] != "none"]
+    top = ceilings.iloc[0]
+    none = float(last.loc[last["name"] == "none", "probability"].sum())
+    return (
+        f"Limits are {info.reason}: by {decimal_year_to_date(fc.horizon).isoformat()} the "
+        f"ceiling most likely to bind is {top['name']} (probability "
+        f"{format_percent(top['probability'])}); some ceiling binds with probability "
+        f"{format_percent(1.0 - none)}."
+    )
 
 
 _UPCOMING_INTRO = (

@@ -27,6 +27,7 @@ from flopcast.report.sections import (
     study_section,
     thresholds_section,
 )
+from flopcast.report.sections.policy import policy_section
 from flopcast.report.sections.provenance import matching_data
 from flopcast.report.spec_toml import spec_to_toml
 
@@ -87,6 +88,7 @@ def build_sections(
         frontier_section(fit, frontier_fit, frontier_n),
         forecast_section(fit, forecast, cost_runs),
         thresholds_section(forecast),
+        policy_section(fit, forecast),
     ]
     if study is not None:
         sections.append(study_section(study, study_figure))

@@ -62,8 +62,10 @@ CORE_COLUMNS: tuple[str, ...] = (
     "p_1e27_flop_by_horizon",
     *_with_interval("date_1b_usd"),
     "p_1b_usd_by_horizon",
+    *_with_interval("runs_1e26_2028"),
     "horizon",
     "regime_changes",
+    "limits",
     "diagnostics_ok",
     "max_rhat",
     "min_ess",
@@ -98,6 +100,9 @@ COLUMN_UNITS: dict[str, str] = {
     "date_1e27_flop, date_1b_usd": "decimal year the frontier trend first reaches the "
     "threshold (null/inf: later than the search end)",
     "p_*_by_horizon": "probability of reaching the threshold by `horizon`",
+    "runs_1e26_2028": "runs above 1e26 FLOP published in 2028 (count; _ci90_*: 90% "
+    "predictive interval)",
+    "limits": "whether ceilings on a frontier run were on",
     "horizon": "decimal year",
     "wall_s, fit_s, forecast_s, compile_s, sample_s, price_performance_s, import_s": "seconds",
     "compiled": "whether this variant compiled its model (False: reused)",

@@ -43,7 +43,7 @@ STEAL_MIN_VARIANTS: int = 3
 def _fit_key(variant: Variant) -> str:
     """Variants with equal keys have the same fit (they differ only in forecast settings)."""
     values = variant.spec.to_dict()
-    for key in ("name", "description", "forecast"):
+    for key in ("name", "description", "forecast", "counts", "limits"):
         values.pop(key, None)
     return json.dumps(values, sort_keys=True)
 
@@ -77,6 +77,7 @@ def _jobs(study: StudySpec, data: Any, seed: int | None) -> list[_Job]:
                     "question": v.question,
                     "options": v.options.model_dump(mode="json"),
                     "forecast": v.spec.forecast.model_dump(mode="json"),
+                    "limits": v.spec.limits.model_dump(mode="json"),
                 }
                 for v in variants
             ],

@@ -23,7 +23,7 @@ from flopcast.caches import CacheDict
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting.sensitivity import _psens_text
 from flopcast.intervals import central_interval, interval_columns
-from flopcast.spec import ForecastSpec, ModelSpec
+from flopcast.spec import ForecastSpec, LimitsSpec, ModelSpec
 from flopcast.study.columns import LEVEL, STATUS_DIAGNOSTICS, STATUS_OK, interval_names
 from flopcast.study.spec import StudyOptions
 
@@ -35,6 +35,9 @@ HEADLINE_YEAR: float = 2030.5
 #: Thresholds whose crossing dates every row reports (added to the spec's thresholds).
 THRESHOLD_FLOP: float = 1e27
 THRESHOLD_USD: float = 1e9
+#: The count column: runs above this many FLOP published in this year.
+COUNT_THRESHOLD_FLOP: float = 1e26
+COUNT_YEAR: int = 2028
 
 #: Third-party notices with nothing to say about a variant's results.
 _NOISE = (
@@ -107,7 +110,8 @@ def _psens_cell(result: Fit) -> str:
 
 
 def _forecast_columns(fc: Any) -> dict[str, Any]:
-    """Mid-2030 frontier compute and cost, and the 1e27 FLOP and $1B crossing dates."""
+    """Mid-2030 frontier compute and cost, the 1e27 FLOP and $1B crossing dates, and the
+    runs above 1e26 FLOP published in 2028."""
     row: dict[str, Any] = {"horizon": float(fc.horizon), "regime_changes": fc.regime.enabled}
     source_low, source_high = interval_columns(LEVEL)
     table = fc.table()
@@ -139,6 +143,24 @@ def _forecast_columns(fc: Any) -> dict[str, Any]:
             row[low] = float(r[source_low])
             row[high] = float(r[source_high])
             row[f"p_{name}_by_horizon"] = float(r["prob_by_horizon"])
+    counts = fc.count_table()
+    hit = (
+        counts[
+            np.isclose(counts["threshold_flop"], COUNT_THRESHOLD_FLOP)
+            & (counts["year"] == COUNT_YEAR)
+        ]
+        if len(counts)
+        else counts
+    )
+    if len(hit):
+        r = hit.iloc[0]
+        low, high = interval_names("runs_1e26_2028")
+        row["runs_1e26_2028"], row[low], row[high] = (
+            float(r["median"]),
+            float(r[source_low]),
+            float(r[source_high]),
+        )
+    row["limits"] = bool(fc.limits.enabled) if fc.limits is not None else False
     return row
 
 
@@ -199,6 +221,8 @@ def _forecast_row(result: Fit, entry: dict[str, Any], seed: int) -> dict[str, An
         utilization=UtilizationPrior(*prior) if prior else None,
         thresholds_flop=sorted({*spec_forecast.thresholds_flop, THRESHOLD_FLOP}),
         thresholds_usd=sorted({*spec_forecast.thresholds_usd, THRESHOLD_USD}),
+        limits=LimitsSpec.model_validate(entry["limits"]) if "limits" in entry else None,
+        count_thresholds_flop=sorted({*result.spec.counts.thresholds_flop, COUNT_THRESHOLD_FLOP}),
     )
     row.update(_forecast_columns(fc))
     row["forecast_s"] = time.perf_counter() - start - row["price_performance_s"]
