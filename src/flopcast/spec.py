@@ -388,7 +388,7 @@ class LimitsSpec(_Strict):
     auto_years: float = Field(3.0, ge=0.0, le=100.0)
     softness_dex: float = Field(0.3, gt=0.0, le=3.0)
     looser: float = Field(1.0, gt=0.0, le=1e12)
-    ceilings: list[Ceiling] = Field(default_factory=_default_ceilings)
+    ceilings: list[Ceiling] = Field(default_factory=_default_ceilings, min_length=1)
 
 
 class ModelSpec(_Strict):

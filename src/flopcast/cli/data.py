@@ -263,7 +263,7 @@ def update(
     timeout: float,
     sha256: str | None,
     force: bool,
-    today: dt.datetime | None,
+    today: str | None,
 ) -> None:
     """Download Epoch AI's current data, check it, and keep it for ``--data latest``.
 

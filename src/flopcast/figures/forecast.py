@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -350,7 +350,7 @@ def forecast_cost_chart(
         if "compute_flop" in cost_runs.columns:
             front = top_n_at_publication(cost_runs, 10)
         keep = (cost.notna() & (cost > 0) & (cost_runs["year"] >= start)).to_numpy()
-        for sel, style in (
+        groups: tuple[tuple[np.ndarray, dict[str, Any]], ...] = (
             (
                 keep & ~front,
                 {
@@ -372,7 +372,8 @@ def forecast_cost_chart(
                     "label": "recorded cost, top 10 when published",
                 },
             ),
-        ):
+        )
+        for sel, style in groups:
             if sel.any():
                 ax.scatter(cost_runs.loc[sel, "year"], cost[sel], zorder=3, **style)
         if keep.any():

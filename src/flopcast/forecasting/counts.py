@@ -79,7 +79,8 @@ _LOW, _HIGH = interval_columns(CI_LEVEL)
 class Population(Protocol):
     """What the counts need of the compute model (a forecast's trend draws qualify)."""
 
-    nu: np.ndarray | None
+    @property
+    def nu(self) -> np.ndarray | None: ...  # Student-t degrees of freedom per sample, or None
 
     def population(self, years: np.ndarray) -> np.ndarray: ...  # (samples, n) log10 FLOP
 

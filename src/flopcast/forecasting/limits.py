@@ -181,15 +181,13 @@ class LimitDraws:
 
     def hard_ceiling(self, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lowest ceiling in log10 FLOP and its index: two (samples, n) arrays."""
-        low = index = None
-        for i in range(len(self.ceilings)):
+        low = self.ceiling_flop(0, years)
+        index = np.zeros(low.shape, dtype=int)
+        for i in range(1, len(self.ceilings)):
             c = self.ceiling_flop(i, years)
-            if low is None:
-                low, index = c, np.zeros(c.shape, dtype=int)
-            else:
-                lower = c < low
-                low = np.where(lower, c, low)
-                index = np.where(lower, i, index)
+            lower = c < low
+            low = np.where(lower, c, low)
+            index = np.where(lower, i, index)
         return low, index
 
     def soft_ceiling(self, years: np.ndarray) -> np.ndarray:
@@ -294,7 +292,7 @@ class LimitsInfo:
             )
         binding = (
             draws.binding(log10_trend, years)
-            if enabled and draws is not None
+            if enabled and draws is not None and log10_trend is not None and years is not None
             else pd.DataFrame(columns=["year", "name", "probability"])
         )
         return cls(enabled, reason, pd.DataFrame(rows), binding, spec.softness_dex, spec.looser)

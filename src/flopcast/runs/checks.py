@@ -297,13 +297,14 @@ def run_cell_checks(
             raise DataValidationError(f"internal validation error: {unknown[:3]}") from exc
         if not keys:
             return empty
+        known = [c for c in keys if c is not None]  # every key is known (checked above)
         return pd.DataFrame(
             {
                 "index": fc["index"].astype(np.int64).to_numpy(),
                 "col": fc["column"].astype(str).to_numpy(),
-                "check": [c.key for c in keys],
-                "reason": [c.reason for c in keys],
-                "action": [c.action for c in keys],
+                "check": [c.key for c in known],
+                "reason": [c.reason for c in known],
+                "action": [c.action for c in known],
             }
         )
     return empty
