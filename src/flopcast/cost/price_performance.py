@@ -159,6 +159,10 @@ def _sample(
     chains: int,
     progress: bool,
 ) -> tuple[Any, dict[str, float]]:
+    # sampling first: it sets PyTensor's compile folder before nutpie loads PyTensor
+    from flopcast.fitting.sampling import generated_sources_outside_tmp
+
+    # isort: split
     import nutpie
 
     key = ("nutpie", likelihood)
@@ -167,7 +171,8 @@ def _sample(
     cached = key in _COMPILED
     if not cached:
         model = build_price_performance_model(t, y, priors, likelihood)
-        _COMPILED[key] = (nutpie.compile_pymc_model(model), model)
+        with generated_sources_outside_tmp():
+            _COMPILED[key] = (nutpie.compile_pymc_model(model), model)
     compiled, _ = _COMPILED[key]
     data = {"t": np.asarray(t, dtype=float), "y": np.asarray(y, dtype=float), **priors.as_data()}
     names = set(compiled.shared_data)
