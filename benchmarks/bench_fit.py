@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-cold", action="store_true")
     args = parser.parse_args()
+    print(f"1-minute load average at the start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cpu)")
     if not args.skip_cold:
         c = cold(args.spec)
         print(
@@ -149,6 +150,7 @@ def main() -> None:
             f"{json.dumps({k: round(v) for k, v in row['ess_bulk'].items()})}; "
             f"max R-hat {row['max_rhat']:.4f}; divergences {row['divergences']}"
         )
+    print(f"1-minute load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -58,3 +58,7 @@ class EstimateInputError(FlopcastError, ValueError):
 
 class PricePerformanceSamplingWarning(UserWarning):
     """The price-performance sampler failed a convergence check: do not trust the numbers."""
+
+
+class CacheWarning(UserWarning):
+    """A file in flopcast's cache folder was unusable (ignored and rebuilt) or not written."""

@@ -34,6 +34,7 @@ The modules, one job each:
   not (:func:`price_performance_table`);
 * :mod:`~flopcast.cost.price_performance`: the Bayesian trend, its compiled-model cache and
   sampler (:func:`fit_price_performance`, :class:`PricePerformanceFit`);
+* :mod:`~flopcast.cost.posterior_cache`: its draws kept on disk between processes;
 * :mod:`~flopcast.cost.utilization`: the utilization prior and the runs' recorded values
   (:class:`UtilizationPrior`, :func:`utilization_evidence`);
 * :mod:`~flopcast.cost.draws`: cost draws from compute, price-performance and utilization

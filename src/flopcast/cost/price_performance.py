@@ -4,8 +4,9 @@
 the usable price quotes (:func:`flopcast.cost.quotes.price_performance_table`) with nutpie.
 The model is compiled once per likelihood and cached in-process
 (:func:`clear_price_performance_cache` or :func:`flopcast.clear_caches` empties the cache).
-PyMC and nutpie are imported only by the functions that build or sample the model, so the
-result class (:class:`PricePerformanceFit`) needs neither.
+The draws are kept on disk per (data, settings, seed) (:mod:`flopcast.cost.posterior_cache`).
+PyMC, nutpie and ArviZ load only to sample, for new diagnostics and for ``idata``, so a fit
+read from the disk cache needs none of them (nor numba).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import html
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from flopcast.caches import CacheDict
+from flopcast.cost import posterior_cache
 from flopcast.cost.deflation import BASE_YEAR
 from flopcast.cost.quotes import USEFUL_LIFE_YEARS, price_performance_table
 from flopcast.display import summary_html, summary_text
@@ -30,6 +32,9 @@ from flopcast.fitting.diagnostics import Diagnostics, sampler_diagnostics
 from flopcast.formatting import jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
 from flopcast.units import LOG10_2
+
+if TYPE_CHECKING:
+    import arviz as az
 
 __all__ = [
     "LIKELIHOODS",
@@ -45,6 +50,10 @@ __all__ = [
 PP_T_REF: float = 2015.0
 #: Scatter families of the trend.
 LIKELIHOODS: tuple[str, ...] = ("student_t", "normal")
+#: Part of the posterior cache key: bump it when a change to the model changes the draws.
+MODEL_VERSION: int = 1
+#: Parameters of the trend, in the order they are stored.
+_PARAMETERS: tuple[str, ...] = ("level", "slope", "scatter", "nu")
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,10 @@ def _sample(
     chains: int,
     progress: bool,
 ) -> tuple[Any, dict[str, float]]:
+    # sampling first: it sets PyTensor's compile folder before nutpie loads PyTensor
+    from flopcast.fitting.sampling import generated_sources_outside_tmp
+
+    # isort: split
     import nutpie
 
     key = ("nutpie", likelihood)
@@ -158,7 +171,8 @@ def _sample(
     cached = key in _COMPILED
     if not cached:
         model = build_price_performance_model(t, y, priors, likelihood)
-        _COMPILED[key] = (nutpie.compile_pymc_model(model), model)
+        with generated_sources_outside_tmp():
+            _COMPILED[key] = (nutpie.compile_pymc_model(model), model)
     compiled, _ = _COMPILED[key]
     data = {"t": np.asarray(t, dtype=float), "y": np.asarray(y, dtype=float), **priors.as_data()}
     names = set(compiled.shared_data)
@@ -206,7 +220,8 @@ class PricePerformanceFit:
     excluded : pandas.DataFrame
         The quotes left out, with reasons (empty for custom observations).
     idata : arviz.InferenceData
-        ``posterior`` (``level``, ``slope``, ``scatter``, ``nu``) and ``sample_stats``.
+        ``posterior`` (``level``, ``slope``, ``scatter``, ``nu``) and ``sample_stats``
+        (built on first use: it loads ArviZ).
     likelihood : str
         ``"student_t"`` or ``"normal"``.
     priors : PricePerformancePriors
@@ -214,6 +229,7 @@ class PricePerformanceFit:
     settings : dict
         Base year, precision, useful life, sampler settings and timings.
     diagnostics : flopcast.fitting.diagnostics.Diagnostics
+        Computed when sampled, or read back from the disk cache.
     """
 
     #: Version of the layout of :meth:`to_dict` (2: first versioned).
@@ -224,27 +240,47 @@ class PricePerformanceFit:
         kind: str,
         table: pd.DataFrame,
         excluded: pd.DataFrame,
-        idata: az.InferenceData,
+        idata: az.InferenceData | dict[str, xr.Dataset],
         likelihood: str,
         priors: PricePerformancePriors,
         seed: int,
         settings: dict[str, Any],
+        diagnostics: Diagnostics | None = None,
     ) -> None:
         self.kind = kind
         self.table = table
         self.excluded = excluded
-        self.idata = idata
+        # Plain datasets until someone asks for ``idata`` (an InferenceData is a Mapping).
+        self._groups: dict[str, xr.Dataset] = (
+            dict(idata) if isinstance(idata, dict) else {g: idata[g] for g in idata.groups()}
+        )
+        self._idata: az.InferenceData | None = None if isinstance(idata, dict) else idata
         self.likelihood = likelihood
         self.priors = priors
         self.seed = seed
         self.settings = settings
-        self.diagnostics = _diagnostics(idata.posterior, idata.get("sample_stats"))
+        if diagnostics is not None:  # fills the cached property below
+            self.__dict__["diagnostics"] = diagnostics
+
+    @property
+    def idata(self) -> az.InferenceData:
+        """The draws as ArviZ ``InferenceData`` (loads ArviZ)."""
+        if self._idata is None:
+            import arviz as az
+
+            self._idata = az.InferenceData(**self._groups)
+        return self._idata
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        """R-hat, ESS and divergences of the draws (computed with ArviZ if not given)."""
+        return _diagnostics(self.posterior, self._groups.get("sample_stats"))
 
     # -- draws --------------------------------------------------------------------------
     @property
     def posterior(self) -> xr.Dataset:
         """Posterior draws (chain, draw)."""
-        return self.idata.posterior
+        return self._groups["posterior"]
 
     @property
     def base_year(self) -> int | None:
@@ -444,6 +480,7 @@ def fit_price_performance(
     tune: int = 1000,
     chains: int = 4,
     progress: bool = False,
+    cache: bool | None = None,
 ) -> PricePerformanceFit:
     """Fit the Bayesian log-linear trend of peak FLOP per constant dollar over time.
 
@@ -458,7 +495,8 @@ def fit_price_performance(
     correlated, so the intervals are if anything too narrow.
 
     The compiled model is cached in-process per likelihood: later fits (another kind,
-    other data or priors) only swap the ``pm.Data`` inputs.
+    other data or priors) only swap the ``pm.Data`` inputs. The draws are cached on disk
+    per (data, settings, seed) (:mod:`flopcast.cost.posterior_cache`) for any process.
 
     Parameters
     ----------
@@ -479,6 +517,8 @@ def fit_price_performance(
         Sampler settings (per chain); at most two chains run in parallel.
     progress : bool, default False
         Show nutpie's progress bar.
+    cache : bool, optional
+        Use the on-disk posterior cache; default: for the bundled quotes, not ``observations``.
 
     Returns
     -------
@@ -526,28 +566,32 @@ def fit_price_performance(
         raise FlopcastError(
             f"price-performance fit needs at least 3 finite observations, got {len(y)}"
         )
-    raw, timings = _sample(
-        t,
-        y,
-        priors,
-        likelihood,
-        seed=int(seed),
-        draws=int(draws),
-        tune=int(tune),
-        chains=int(chains),
-        progress=progress,
-    )
-    keep = [n for n in ("level", "slope", "scatter", "nu") if n in raw.posterior]
-    posterior = raw.posterior[keep]
-    groups: dict[str, xr.Dataset] = {"posterior": posterior}
-    if "diverging" in raw.sample_stats:
-        groups["sample_stats"] = raw.sample_stats[["diverging"]]
-    idata = az.InferenceData(**groups)
-    settings.update(
-        {"draws": int(draws), "tune": int(tune), "chains": int(chains), "timings_s": timings}
-    )
+    sampler = {"draws": int(draws), "tune": int(tune), "chains": int(chains)}
+    shaping = dict(sampler, model=MODEL_VERSION, likelihood=likelihood, seed=int(seed))
+    key = posterior_cache.posterior_key(t, y, dict(shaping, priors=priors.to_dict()))
+    if not ((observations is None) if cache is None else cache):
+        key = None
+    start = time.perf_counter()
+    stored = posterior_cache.load_posterior(key) if key is not None else None
+    if stored is not None:
+        groups = posterior_cache.arrays_to_groups(stored[0])
+        diagnostics = Diagnostics.from_dict(stored[1]["diagnostics"])
+        timings = {"compile": 0.0, "sample": 0.0, "read_cache": time.perf_counter() - start}
+    else:
+        raw, timings = _sample(
+            t, y, priors, likelihood, seed=int(seed), progress=progress, **sampler
+        )
+        keep = [n for n in _PARAMETERS if n in raw.posterior]
+        groups = {"posterior": raw.posterior[keep]}
+        if "diverging" in raw.sample_stats:
+            groups["sample_stats"] = raw.sample_stats[["diverging"]]
+        diagnostics = _diagnostics(groups["posterior"], groups.get("sample_stats"))
+        if key is not None:
+            meta = {"diagnostics": diagnostics.to_saved_dict(), "sampled_timings_s": timings}
+            posterior_cache.save_posterior(key, posterior_cache.groups_to_arrays(groups), meta)
+    settings.update({**sampler, "timings_s": timings})
     result = PricePerformanceFit(
-        kind_used, table, excluded, idata, likelihood, priors, int(seed), settings
+        kind_used, table, excluded, groups, likelihood, priors, int(seed), settings, diagnostics
     )
     if not result.diagnostics.ok:
         warnings.warn(

@@ -6,16 +6,16 @@ is a problem. A single chain is a problem too, because R-hat cannot be computed 
 
 :func:`sampler_diagnostics` checks any posterior (the price-performance fit uses it too);
 :func:`compute_diagnostics` adds the changepoint model's check that chains agree on each
-break date.
+break date. Both load ArviZ (which imports numba); :class:`Diagnostics` itself does not, so
+diagnostics saved with a fit are read back (:meth:`Diagnostics.from_dict`) without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-import arviz as az
 import numpy as np
 import xarray as xr
 
@@ -63,6 +63,25 @@ class Diagnostics:
             "problems": list(self.problems),
         }
 
+    def to_saved_dict(self) -> dict[str, Any]:
+        """Every field, for saving with a fit (read back by :meth:`from_dict`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Diagnostics:
+        """Diagnostics from :meth:`to_saved_dict` (or :meth:`to_dict`) output.
+
+        Keys that are not fields (``ok``) are ignored.
+
+        Examples
+        --------
+        >>> d = Diagnostics(1.0, 900.0, 800.0, 0, 4000, problems=[])
+        >>> Diagnostics.from_dict(d.to_saved_dict()) == d
+        True
+        """
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
     def warning_block(self) -> str:
         """A loud, multi-line warning when any check failed; empty when all passed."""
         if self.ok:
@@ -93,6 +112,8 @@ def sampler_diagnostics(
     >>> sampler_diagnostics(post, None, ["a"]).ok
     True
     """
+    import arviz as az
+
     used = [n for n in names if n in posterior and float(posterior[n].std()) > 0]
     subset = posterior[used]
     n_chains = posterior.sizes["chain"]

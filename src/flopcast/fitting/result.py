@@ -7,9 +7,11 @@ saves to one NetCDF file (no pickle: loading reads arrays and JSON text and exec
 nothing) and reloads with :func:`load_fit`.
 
 Loading and summarising a fit imports no PyMC, PyTensor, nutpie or numba, so it is quick.
-ArviZ imports numba when it is installed, so ArviZ loads only when it is needed: for the
-sampler diagnostics (:attr:`Fit.diagnostics`, also printed by ``repr`` and written by
-:meth:`Fit.to_json_dict`), for :attr:`Fit.idata` and for :meth:`Fit.save`.
+ArviZ imports numba when it is installed, so ArviZ loads only when it is needed: for
+:attr:`Fit.idata` and for :meth:`Fit.save`. The sampler diagnostics (:attr:`Fit.diagnostics`,
+printed by ``repr`` and written by :meth:`Fit.to_json_dict` and the report) are computed
+when the model is fitted and saved in the fit file; a file saved before they were (no
+``diagnostics_json`` attribute) computes them, with ArviZ, on first use.
 
 The draw helpers (:func:`stack_draws`, :func:`trend_draws`, :func:`scatter_draws`,
 :func:`measurement_sigma_draws`) serve the forecasts and figures too.
@@ -110,7 +112,8 @@ class Fit:
     provenance : dict
         Data hash, seed, package versions, timings, selection log, exclusions.
     diagnostics : Diagnostics
-        Sampler checks, computed on first use.
+        Sampler checks: as given (computed at fit time, or saved in the fit file), else
+        computed on first use.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class Fit:
         runs: pd.DataFrame,
         idata: az.InferenceData | dict[str, xr.Dataset],
         provenance: dict[str, Any],
+        diagnostics: Diagnostics | None = None,
     ) -> None:
         self.spec = spec
         self.runs = runs
@@ -131,6 +135,8 @@ class Fit:
             self._groups = dict(idata)
         else:
             self._idata = idata
+        if diagnostics is not None:  # fills the cached property below
+            self.__dict__["diagnostics"] = diagnostics
 
     @property
     def idata(self) -> az.InferenceData:
@@ -148,7 +154,11 @@ class Fit:
 
     @cached_property
     def diagnostics(self) -> Diagnostics:
-        """R-hat, ESS, divergences and chain agreement on the break dates (loads ArviZ)."""
+        """R-hat, ESS, divergences and chain agreement on the break dates.
+
+        Saved with the fit; computed here (loading ArviZ) only for a fit file older than
+        saved diagnostics.
+        """
         from flopcast.fitting.diagnostics import compute_diagnostics
 
         sample_stats = self._group("sample_stats")
@@ -416,6 +426,7 @@ class Fit:
             "draws_requested": self.draws_requested,
             "draws_actual": self.draws_actual,
             "complete": int(self.complete),
+            "diagnostics_json": json.dumps(self.diagnostics.to_saved_dict()),
         }
         idata.posterior.attrs.update(attrs)
         with atomic_path(path) as tmp:
@@ -530,7 +541,20 @@ def load_fit(path: str | Path) -> Fit:
             raise FitLoadError(f"{path}: damaged flopcast fit metadata (no {key!r})")
     runs = _load_runs(path, groups)
     check_structure(path, spec, groups["posterior"])
-    return Fit(spec, runs, groups, provenance_info)
+    return Fit(spec, runs, groups, provenance_info, _saved_diagnostics(attrs))
+
+
+def _saved_diagnostics(attrs: Any) -> Diagnostics | None:
+    """The diagnostics saved with a fit; None for older files (computed on first use)."""
+    from flopcast.fitting.diagnostics import Diagnostics
+
+    text = attrs.get("diagnostics_json")
+    if not text:
+        return None
+    try:
+        return Diagnostics.from_dict(json.loads(text))
+    except (TypeError, ValueError):  # damaged: recompute from the draws
+        return None
 
 
 def _load_runs(path: Path, groups: dict[str, xr.Dataset]) -> pd.DataFrame:

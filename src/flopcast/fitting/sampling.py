@@ -5,31 +5,119 @@ This is the only part of :mod:`flopcast.fitting` that needs PyMC (through
 :data:`_COMPILED`, so another data set or prior setting of the same structure samples
 without compiling again; :func:`clear_model_cache` (or :func:`flopcast.clear_caches`)
 forgets them. The draws come back as a :class:`~flopcast.fitting.result.Fit` with break
-dates in decimal years and the derived doubling times and growth factors.
+dates in decimal years, the derived doubling times and growth factors, and the sampler
+diagnostics (computed here, saved with the fit).
+
+Compiled code stays out of the system temp folder: importing this module points PyTensor's
+compile folder and numba's cache at the user cache folder (``cache_dir("pytensor")`` and
+``cache_dir("numba")``, unless ``PYTENSOR_FLAGS`` names a compile folder or
+``NUMBA_CACHE_DIR`` is set), and the Python source PyTensor writes for each generated
+function goes to a folder of this process (:func:`generated_sources_outside_tmp`),
+removed when the process ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import shutil
 import sys
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import arviz as az
-import numpy as np
-import pandas as pd
-import xarray as xr
+from flopcast.userdirs import cache_dir
 
-from flopcast import provenance
-from flopcast.caches import CacheDict
-from flopcast.fitting.inputs import PreparedRuns, _DataOrigin, prepare_runs, resolve_runs
-from flopcast.fitting.result import Fit, _runs_to_dataset
-from flopcast.model import ERROR_GROUPS, ModelInputs, build_model, structure_key
-from flopcast.runs.selection import residual_frontier
-from flopcast.spec import T_REF, ModelSpec, load_spec
-from flopcast.units import doubling_months, growth_per_year
+
+def _configure_compile_caches() -> None:
+    """Point PyTensor's and numba's on-disk caches into flopcast's cache folder.
+
+    Must run before PyTensor and numba are imported (they read these settings once).
+    """
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    if "pytensor" not in sys.modules and "compiledir" not in flags:
+        base = f"base_compiledir={cache_dir('pytensor')}"
+        os.environ["PYTENSOR_FLAGS"] = f"{flags},{base}" if flags else base
+    if "numba" not in sys.modules and not os.environ.get("NUMBA_CACHE_DIR"):
+        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir("numba"))
+
+
+_configure_compile_caches()
+
+import arviz as az  # noqa: E402  (after the cache folders are set)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from flopcast import provenance  # noqa: E402
+from flopcast.caches import CacheDict  # noqa: E402
+from flopcast.fitting.diagnostics import compute_diagnostics  # noqa: E402
+from flopcast.fitting.inputs import (  # noqa: E402
+    PreparedRuns,
+    _DataOrigin,
+    prepare_runs,
+    resolve_runs,
+)
+from flopcast.fitting.result import Fit, _runs_to_dataset  # noqa: E402
+from flopcast.model import ERROR_GROUPS, ModelInputs, build_model, structure_key  # noqa: E402
+from flopcast.runs.selection import residual_frontier  # noqa: E402
+from flopcast.spec import T_REF, ModelSpec, load_spec  # noqa: E402
+from flopcast.units import doubling_months, growth_per_year  # noqa: E402
+
+#: This process's folder for PyTensor's generated sources (see below), once made.
+_SOURCES: list[Path] = []
+
+
+def _remove_sources() -> None:
+    for folder in _SOURCES:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prune_sources(parent: Path) -> None:
+    """Remove source folders left by processes that no longer run (killed, not exited)."""
+    for folder in parent.glob("pid-*"):
+        try:
+            os.kill(int(folder.name[4:]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, OSError):
+            continue
+
+
+@contextlib.contextmanager
+def generated_sources_outside_tmp() -> Iterator[Path]:
+    """Within the block, temporary files go to this process's folder in the cache folder.
+
+    PyTensor writes the Python source of every function it generates to a new file in the
+    system temp folder and never removes it (about twenty per compile). The files must
+    exist while this process may compile the functions, so they go to
+    ``cache_dir("pytensor")/generated/pid-<pid>``, removed when the process exits (and by
+    a later process if this one is killed). Other threads' temporary files in the block go
+    there too.
+    """
+    if not _SOURCES:
+        parent = cache_dir("pytensor") / "generated"
+        _prune_sources(parent)
+        folder = parent / f"pid-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        _SOURCES.append(folder)
+        # multiprocessing's exit hook runs in worker processes too (atexit does not)
+        from multiprocessing import util
+
+        util.Finalize(None, _remove_sources, exitpriority=0)
+    folder = _SOURCES[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = previous
+
 
 #: Compiled models by (backend, structure), reused across datasets and priors.
 _COMPILED: dict[tuple, Any] = CacheDict("fitting.compiled_models")
@@ -235,7 +323,8 @@ def _fit_prepared(
     origin: _DataOrigin,
     log: list[dict[str, Any]],
 ) -> Fit:
-    raw, timings = _sample(spec, prepared.inputs, seed, progress)
+    with generated_sources_outside_tmp():
+        raw, timings = _sample(spec, prepared.inputs, seed, progress)
     posterior = _posterior_dataset(raw, spec, prepared.inputs)
     sample_stats = raw.sample_stats[["diverging"]] if "diverging" in raw.sample_stats else None
     groups: dict[str, xr.Dataset] = {
@@ -268,7 +357,12 @@ def _fit_prepared(
         "timings_s": timings,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    result = Fit(spec, prepared.runs, idata, info)
+    start = time.perf_counter()
+    diagnostics = compute_diagnostics(
+        posterior, xr.Dataset() if sample_stats is None else sample_stats
+    )
+    info["timings_s"]["diagnostics"] = time.perf_counter() - start
+    result = Fit(spec, prepared.runs, idata, info, diagnostics)
     if spec.model.scatter == "normal":
         ll = result.pointwise_log_likelihood()
         idata.add_groups(

@@ -7,7 +7,9 @@ with one draw of the price-performance trend and one draw of utilization
 the compute, price-performance and utilization uncertainties all reach the intervals.
 
 Price-performance fits made here are cached in-process per (kind, seed) in a
-:class:`~flopcast.caches.CacheDict` (emptied by :func:`flopcast.clear_caches`).
+:class:`~flopcast.caches.CacheDict` (emptied by :func:`flopcast.clear_caches`), in front of
+the on-disk posterior cache of :func:`flopcast.cost.fit_price_performance`: a new process
+reads the draws from disk (no PyMC, nutpie or numba) once any process has sampled them.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def price_performance_for(cost: Any, seed: int) -> Any:
     """A price-performance fit from ``cost`` (True, a kind, or a fit-like object).
 
     ``True`` means :data:`DEFAULT_COST_KIND`; a kind (``"cloud"`` or ``"purchase"``) is
-    fitted with :func:`flopcast.cost.fit_price_performance` (cached per kind and seed); an
-    object with ``draws_at`` is used as it is.
+    fitted with :func:`flopcast.cost.fit_price_performance` (cached per kind and seed in
+    this process, and on disk across processes); an object with ``draws_at`` is used as it
+    is.
     """
     if cost is True:
         cost = DEFAULT_COST_KIND
