@@ -559,6 +559,18 @@ def test_commands_work_with_an_unusable_home(home, tmp_path, saved_fit):
     assert "Traceback" not in done.stderr
 
 
+def test_scripts_work_with_an_unusable_home(tmp_path, saved_fit):
+    """The fallback runs on ``import flopcast``, so scripts get it too, not only the CLI."""
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "MPLCONFIGDIR")}
+    env.update(HOME="/nonexistent", PYTHONPATH=str(REPO / "src"))
+    code = "import sys, flopcast, arviz; print(flopcast.load_fit(sys.argv[1]).summary().shape)"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(saved_fit)], env=env, capture_output=True, text=True,
+        cwd=tmp_path, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 # --------------------------------------------------------------------------------------
 # Property-based: only documented exceptions come out
 

@@ -17,6 +17,11 @@ import importlib
 from typing import Any
 
 from flopcast._version import __version__
+from flopcast.environment import use_writable_caches
+
+# Before anything imports ArviZ, PyTensor or matplotlib: their caches in a writable place
+# when HOME is unusable (scripts and the CLI alike; see flopcast.environment).
+use_writable_caches()
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {

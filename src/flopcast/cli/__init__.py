@@ -11,11 +11,7 @@ import warnings
 import click
 
 from flopcast._version import __version__
-from flopcast.cli.environment import use_writable_caches
 from flopcast.cli.errors import EXIT_CODES, FlopcastGroup
-
-# Before any command imports ArviZ or PyTensor: caches in a writable place (unusable HOME).
-use_writable_caches()
 
 # Third-party notices that say nothing about the user's results: ArviZ announcing its 1.x
 # refactor, and PyTensor's C backend lacking BLAS (flopcast samples with numba via nutpie).
