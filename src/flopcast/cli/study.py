@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from flopcast.cli.checks import SEED, check_output
 from flopcast.cli.errors import EXIT_FLAGGED
 from flopcast.cli.options import data_option
 from flopcast.exceptions import FlopcastError
@@ -53,7 +54,7 @@ def default_out(study_name: str) -> Path:
     help="Run only these variants (and the base): repeat the option or separate with commas.",
 )
 @click.option(
-    "--seed", type=int, default=None, help="Seed of every variant (default: each spec's)."
+    "--seed", type=SEED, default=None, help="Seed of every variant (default: each spec's)."
 )
 @click.option(
     "--progress/--no-progress",
@@ -82,8 +83,7 @@ def command(study_path, out, data_path, processes, scheduler, only, seed, progre
             raise FlopcastError(f"--data {data_path}: no such file")
         data = read_runs(data_path)
     out = out if out is not None else default_out(study.name)
-    if out.exists() and not out.is_dir():
-        raise FlopcastError(f"--out {out}: exists and is not a folder")
+    check_output(out, "--out", folder=True)
     click.echo(
         f"{study}: running {len(study.variants)} fits" + (f" on {scheduler}" if scheduler else ""),
         err=True,
