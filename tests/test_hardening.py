@@ -657,6 +657,6 @@ def test_study_checks_its_output_folder_and_seed_before_any_work(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x", encoding="utf-8")
     result = run_cli(["study", "policy_sensitivity", "--out", str(blocker)])
-    assert_clear_error(result, 2, "--out", "not a folder")
+    assert_clear_error(result, 2, "--out", "is a file")
     result = run_cli(["study", "policy_sensitivity", "--seed", "-1"])
     assert result.exit_code == 2 and "Traceback" not in result.output
