@@ -128,7 +128,8 @@ def save_posterior(key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     path = posterior_path(key)
     meta = {**meta, "format": CACHE_FORMAT, "key": key, "arrays_sha256": _arrays_sha256(arrays)}
     buffer = io.BytesIO()
-    np.savez(buffer, meta_json=np.array(json.dumps(meta, sort_keys=True)), **arrays)
+    contents = {"meta_json": np.array(json.dumps(meta, sort_keys=True)), **arrays}
+    np.savez(buffer, **contents)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
     try:
         return write_bytes_atomic(path, buffer.getvalue())
     except OSError as exc:

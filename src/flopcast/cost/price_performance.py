@@ -268,7 +268,7 @@ class PricePerformanceFit:
         if self._idata is None:
             import arviz as az
 
-            self._idata = az.InferenceData(**self._groups)
+            self._idata = az.InferenceData(**self._groups)  # type: ignore[arg-type]
         return self._idata
 
     @cached_property
@@ -568,7 +568,7 @@ def fit_price_performance(
         )
     sampler = {"draws": int(draws), "tune": int(tune), "chains": int(chains)}
     shaping = dict(sampler, model=MODEL_VERSION, likelihood=likelihood, seed=int(seed))
-    key = posterior_cache.posterior_key(t, y, dict(shaping, priors=priors.to_dict()))
+    key: str | None = posterior_cache.posterior_key(t, y, dict(shaping, priors=priors.to_dict()))
     if not ((observations is None) if cache is None else cache):
         key = None
     start = time.perf_counter()

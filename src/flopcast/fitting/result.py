@@ -144,12 +144,13 @@ class Fit:
         if self._idata is None:
             import arviz as az
 
-            self._idata = az.InferenceData(**self._groups)
+            groups = self._groups or {}
+            self._idata = az.InferenceData(**groups)  # type: ignore[arg-type]  # stub: **kwargs
         return self._idata
 
     def _group(self, name: str) -> xr.Dataset | None:
         if self._idata is None:
-            return self._groups.get(name)
+            return (self._groups or {}).get(name)
         return self._idata.get(name)
 
     @cached_property
@@ -169,7 +170,10 @@ class Fit:
     # -- convenience --------------------------------------------------------------------
     @property
     def posterior(self) -> xr.Dataset:
-        return self._group("posterior")
+        posterior = self._group("posterior")
+        if posterior is None:
+            raise FitLoadError("this fit has no posterior draws")
+        return posterior
 
     @property
     def draws_requested(self) -> int:
@@ -428,7 +432,7 @@ class Fit:
             "complete": int(self.complete),
             "diagnostics_json": json.dumps(self.diagnostics.to_saved_dict()),
         }
-        idata.posterior.attrs.update(attrs)
+        idata["posterior"].attrs.update(attrs)
         with atomic_path(path) as tmp:
             idata.to_netcdf(str(tmp), engine="h5netcdf")
         return path

@@ -132,7 +132,7 @@ def _sample(spec: ModelSpec, inputs: ModelInputs, seed: int, progress: bool) -> 
     """Sample the model; return the raw InferenceData and timings (seconds)."""
     structure = spec.model
     sampler = spec.sampler
-    key = (sampler.backend, structure_key(structure, inputs))
+    key: tuple[Any, ...] = (sampler.backend, structure_key(structure, inputs))
     if structure.resolved_form == "latent":
         key += (len(inputs.y),)  # the latent vector's length is part of the compiled graph
     timings: dict[str, float] = {}
@@ -205,7 +205,7 @@ def _posterior_dataset(raw: Any, spec: ModelSpec, inputs: ModelInputs) -> xr.Dat
         return xr.DataArray(arr[..., :size], dims=("chain", "draw", dim))
 
     if k > 0:
-        if spec.model.fixed_breaks is not None:
+        if spec.model.fixed_breaks is not None and inputs.fixed_breaks is not None:
             fixed = np.broadcast_to(inputs.fixed_breaks, (n_chain, n_draw, k))
             out["breaks"] = xr.DataArray(fixed + T_REF, dims=("chain", "draw", "break"))
         else:
@@ -227,13 +227,16 @@ def _posterior_dataset(raw: Any, spec: ModelSpec, inputs: ModelInputs) -> xr.Dat
     out["doubling_months"] = xr.apply_ufunc(doubling_months, out["slopes"])
     out["growth_per_year"] = xr.apply_ufunc(growth_per_year, out["slopes"])
     ds = xr.Dataset(out)
-    ds = ds.assign_coords(
-        chain=np.arange(n_chain),
-        draw=np.arange(n_draw),
-        era=np.arange(k + 1),
-        **({"break": np.arange(k)} if k else {}),
-        **({"error_group": list(ERROR_GROUPS)} if "error_scale" in ds else {}),
-    )
+    coords: dict[str, Any] = {
+        "chain": np.arange(n_chain),
+        "draw": np.arange(n_draw),
+        "era": np.arange(k + 1),
+    }
+    if k:
+        coords["break"] = np.arange(k)
+    if "error_scale" in ds:
+        coords["error_group"] = list(ERROR_GROUPS)
+    ds = ds.assign_coords(coords)
     return ds
 
 
@@ -336,7 +339,7 @@ def _fit_prepared(
             chain=np.arange(sample_stats.sizes["chain"]), draw=np.arange(sample_stats.sizes["draw"])
         )
         groups["sample_stats"] = sample_stats
-    idata = az.InferenceData(**groups)
+    idata = az.InferenceData(**groups)  # type: ignore[arg-type]  # stub: **kwargs
     idata.add_groups(
         {"constant_data": _runs_to_dataset(prepared.runs)}, warn_on_custom_groups=False
     )

@@ -296,7 +296,7 @@ def _run_job(task: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if i > 0:
             row["compiled"] = False
-        if fit_error:
+        if fit_error or result is None:
             row["status"] = fit_error
             row["warnings"] = fit_warnings
         else:
