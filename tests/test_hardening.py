@@ -529,9 +529,11 @@ def test_an_empty_posterior_is_a_fit_load_error(standard_fit, tmp_path):
     groups["posterior"] = standard_fit.posterior.isel(draw=slice(0, 0))
     groups.pop("sample_stats", None)
     groups.pop("log_likelihood", None)
-    Fit(standard_fit.spec, standard_fit.runs, groups, dict(standard_fit.provenance)).save(
-        tmp_path / "empty.nc"
-    )
+    damaged = Fit(
+        standard_fit.spec, standard_fit.runs, groups, dict(standard_fit.provenance),
+        diagnostics=standard_fit.diagnostics,  # as saved before the draws were lost
+    )  # fmt: skip
+    damaged.save(tmp_path / "empty.nc")
     with pytest.raises(FitLoadError, match="no draws"):
         load_fit(tmp_path / "empty.nc")
 

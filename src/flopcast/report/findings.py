@@ -202,7 +202,9 @@ def _count_finding(fc: Forecast) -> str:
     return (
         "Counting the runs of the data set (see Runs above thresholds and limits): "
         + "; ".join(parts)
-        + "."
+        + ". The count model is not yet calibrated (on the bundled data it predicted more "
+        "runs above 1e25 FLOP than were published in 2023 and 2024): check its record on past "
+        "years in that section before quoting these counts."
     )
 
 

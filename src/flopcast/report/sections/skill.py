@@ -25,13 +25,14 @@ BACKTEST_FILE: str = "backtest.json"
 
 def resolve_backtest(backtest: Any, out_dir: str | Path | None = None) -> Any:
     """The backtest result to show: ``backtest`` (a result or a JSON path), or the report
-    folder's ``backtest.json``, or None."""
-    from flopcast.backtesting import BacktestResult
-
+    folder's ``backtest.json``, or None. A report without a backtest imports nothing of the
+    backtesting package (which loads the sampler)."""
     if backtest is None:
         if out_dir is None or not (Path(out_dir) / BACKTEST_FILE).is_file():
             return None
         backtest = Path(out_dir) / BACKTEST_FILE
+    from flopcast.backtesting import BacktestResult
+
     if isinstance(backtest, str | Path):
         return BacktestResult.load_json(backtest)
     if not isinstance(backtest, BacktestResult):
