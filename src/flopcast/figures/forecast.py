@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from flopcast.dates import decimal_year_to_date
 from flopcast.exceptions import FlopcastError
-from flopcast.figures.frontier import frontier_offset, with_year
+from flopcast.figures.frontier import with_year
 from flopcast.figures.style import (
     BREAK_COLOR,
     FONT,
@@ -137,9 +137,7 @@ def history_cost(fit: Fit, fc: Forecast, years: np.ndarray) -> np.ndarray | None
     price = getattr(fc, "price", None)
     if price is None:
         return None
-    trend = fit.trend(years)
-    if fc.frontier.kind == "quantile" and fc.frontier.quantile is not None:
-        trend = trend + frontier_offset(fit, years, fc.frontier.quantile)
+    trend = fc.fitted_frontier(fit, years)
     if trend.shape[0] != len(price.utilization):
         return None
     return price.log10_cost_paths(trend, years)
@@ -222,10 +220,7 @@ def forecast_compute_chart(
     # The fitted frontier trend over the data, joined to the first forecast date.
     hist = np.linspace(start, years[0], 200)
     trend = fit.trend(hist)
-    if fc.frontier.kind == "quantile" and fc.frontier.quantile is not None:
-        front_hist = trend + frontier_offset(fit, hist, fc.frontier.quantile)
-    else:
-        front_hist = trend
+    front_hist = fc.fitted_frontier(fit, hist)
     h_lo, h_med, h_hi = band(front_hist)
     ax.fill_between(hist, 10.0**h_lo, 10.0**h_hi, color=FRONTIER_COLOR, alpha=0.38, linewidth=0)
     ax.plot(

@@ -53,20 +53,35 @@ class FrontierDefinition:
         Share of the population counted as frontier (the top ``share``).
     description : str
         One line for reports.
+    spec_name : str or None
+        The spec of the fit the frontier comes from (the frontier model).
+    data_sha256 : str or None
+        The sha256 of that fit's data.
+    separate : bool
+        True when the frontier comes from a frontier fit separate from the fit that gives
+        the typical run and the counts (:mod:`~flopcast.forecasting.frontier_source`).
     """
 
     kind: str
     quantile: float | None
     share: float | None
     description: str
+    spec_name: str | None = None
+    data_sha256: str | None = None
+    separate: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values for JSON."""
+        """Plain values for JSON: ``kind``, ``quantile``, ``share``, ``description``,
+        ``spec`` and ``data_sha256`` (the model the frontier comes from) and
+        ``separate_fit``."""
         return {
             "kind": self.kind,
             "quantile": self.quantile,
             "share": self.share,
             "description": self.description,
+            "spec": self.spec_name,
+            "data_sha256": self.data_sha256,
+            "separate_fit": self.separate,
         }
 
 
@@ -137,7 +152,11 @@ def frontier_definition(fit: Fit, frontier: str | float = "auto") -> FrontierDef
             else f"more than {fit.spec.frontier.threshold_dex} dex above a first fit's trend"
         )
         return FrontierDefinition(
-            "fit", None, None, f"trend of the frontier fit (runs {what}), spec {fit.spec.name!r}"
+            "fit",
+            None,
+            None,
+            f"trend of the frontier fit (runs {what}), spec {fit.spec.name!r}",
+            *_source(fit),
         )
     if isinstance(frontier, str):
         if frontier == "fit":
@@ -160,6 +179,7 @@ def frontier_definition(fit: Fit, frontier: str | float = "auto") -> FrontierDef
             f"population quantile {q:.3f} of the full-population fit: {share:.1%} of the runs "
             f"of the last {FRONTIER_WINDOW_YEARS:g} years were top {FRONTIER_N} when published, "
             f"and {q:.3f} is the median of that top share",
+            *_source(fit),
         )
     q = float(frontier)
     if not 0.5 < q < 1.0:
@@ -171,7 +191,14 @@ def frontier_definition(fit: Fit, frontier: str | float = "auto") -> FrontierDef
         share,
         f"population quantile {q:.3f} of the full-population fit (given), the median of the "
         f"top {share:.1%}",
+        *_source(fit),
     )
+
+
+def _source(fit: Fit) -> tuple[str, str | None]:
+    """The spec name and data sha256 of the fit a frontier comes from."""
+    sha = fit.provenance.get("data_sha256")
+    return fit.spec.name, None if sha is None else str(sha)
 
 
 def scatter_quantile(u: np.ndarray, nu: np.ndarray | None) -> np.ndarray:

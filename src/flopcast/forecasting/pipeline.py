@@ -1,10 +1,12 @@
 """The :func:`forecast` entry point: a short sequence of named steps from a fit to a result.
 
 1. the horizon and the report dates (:func:`resolve_horizon`, :func:`resolve_dates`);
-2. the frontier (:func:`~flopcast.forecasting.frontier.frontier_definition`) and the model
-   of future regime changes (:func:`~flopcast.forecasting.regimes.regime_changes_for`);
+2. the frontier (:func:`~flopcast.forecasting.frontier.frontier_definition`, or a separate
+   frontier fit: :class:`~flopcast.forecasting.frontier_source.FrontierSource`) and the
+   model of future regime changes (:func:`~flopcast.forecasting.regimes.regime_changes_for`);
 3. trend draws: the fit's trend plus one simulated path of future breaks per sample, and
-   the frontier on it (:class:`TrendDraws`);
+   the frontier on it (:class:`TrendDraws`); with a frontier fit, its own trend draws
+   (:func:`frontier_trend_draws`);
 4. compute draws at the report dates, of the typical run and of the frontier
    (:func:`compute_draws`);
 5. cost draws of a frontier run, when cost is on
@@ -18,9 +20,11 @@
 
 Every random draw comes from one generator seeded with ``[seed, RANDOM_STREAM]``, taken in
 this order: break paths, run scatter, frontier-run scatter, utilization, price-performance
-draw indices. The same seed gives the same forecast. Ceilings and counts draw from their own
-generators (``[seed, RANDOM_STREAM, 2]`` and ``[seed, RANDOM_STREAM, 1]``), so switching
-limits off gives the forecast without limits draw for draw.
+draw indices (with a frontier fit: break paths, the frontier fit's break paths, run scatter,
+frontier-run scatter, the frontier fit's run scatter, then the rest). The same seed gives
+the same forecast. Ceilings and counts draw from their own generators
+(``[seed, RANDOM_STREAM, 2]`` and ``[seed, RANDOM_STREAM, 1]``), so switching limits off
+gives the forecast without limits draw for draw.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from flopcast.fitting import Fit, scatter_draws, stack_draws
 from flopcast.forecasting.counts import threshold_counts
 from flopcast.forecasting.frontier import FrontierDefinition, frontier_definition, scatter_quantile
 from flopcast.forecasting.frontier_cost import FrontierCost
+from flopcast.forecasting.frontier_source import FrontierSource
 from flopcast.forecasting.limits import LimitDraws, LimitsInfo, limits_enabled
 from flopcast.forecasting.regimes import RegimeChanges, RegimePaths, regime_changes_for
 from flopcast.forecasting.result import Forecast
@@ -61,6 +66,7 @@ __all__ = [
     "default_dates",
     "forecast",
     "frontier_crossings",
+    "frontier_trend_draws",
     "resolve_dates",
     "resolve_horizon",
 ]
@@ -86,6 +92,7 @@ def forecast(
     thresholds_usd: list[float] | None = None,
     limits: Any = None,
     count_thresholds_flop: list[float] | None = None,
+    frontier_fit: Fit | None = None,
 ) -> Forecast:
     """Project a fit's posterior draws to a horizon: compute, cost and threshold dates.
 
@@ -114,7 +121,7 @@ def forecast(
     seed : int, optional
         Seed of the forecast's random draws; defaults to the fit's seed.
     frontier : "auto", "fit" or float, default "auto"
-        What the frontier is (:func:`frontier_definition`).
+        What the frontier is (:func:`frontier_definition`); "auto" with ``frontier_fit``.
     utilization : UtilizationPrior or float, optional
         Utilization prior for cost (default :class:`flopcast.cost.UtilizationPrior`,
         Beta(8, 16), mean 33%) or a fixed value.
@@ -127,6 +134,12 @@ def forecast(
     count_thresholds_flop : list of float, optional
         Thresholds of the counts of runs per year; default the spec's
         ``counts.thresholds_flop``.
+    frontier_fit : Fit, optional
+        A fit of a frontier spec (e.g. ``frontier_2008``) to the same data, for a
+        full-population ``fit``: frontier compute and cost, threshold crossings and limits
+        then come from its trend plus scatter, with its own future regime changes; the
+        typical run and the counts from ``fit``
+        (:mod:`~flopcast.forecasting.frontier_source`).
 
     Returns
     -------
@@ -149,13 +162,19 @@ def forecast(
     years = resolve_dates(dates, last_data, horizon)
     seed = fit.seed if seed is None else int(seed)
     rng = np.random.default_rng([seed, RANDOM_STREAM])
-    front = frontier_definition(fit, frontier)
+    source = None if frontier_fit is None else FrontierSource.from_fits(fit, frontier_fit, frontier)
+    front = frontier_definition(fit, frontier if source is None else "auto")
     regime = regime_changes_for(
         fit, horizon, regime_changes, rate=regime_rate, slope_log_sd=slope_log_sd
     )
     search_end = horizon + THRESHOLD_SEARCH_YEARS
     trend = TrendDraws.simulate(fit, front, regime, search_end, rng)
+    front_trend, front_regime = frontier_trend_draws(
+        trend, source, horizon, search_end, rng, regime_changes, regime_rate, slope_log_sd
+    )
     variables = compute_draws(trend, years, rng)
+    if front_trend is not trend:
+        variables.update(compute_draws(front_trend, years, rng))
     price = FrontierCost.draw(cost, utilization, seed, trend.n_samples, years, rng)
     limit, limits_info = apply_limits(
         fit, limits, horizon, last_data, price, variables, years, seed
@@ -164,7 +183,7 @@ def forecast(
         variables.update(price.log10_cost_draws(variables, years, rng))
     thresholds, crossings = frontier_crossings(
         fit,
-        trend,
+        front_trend,
         price,
         horizon,
         search_end,
@@ -187,17 +206,19 @@ def forecast(
     )
     attrs = {
         "values": "log10 of FLOP or constant USD",
-        "frontier": front.description,
+        "frontier": front_trend.frontier.description,
         "regime_changes": regime.describe(),
         "seed": seed,
     }
+    if front_regime is not None:
+        attrs["frontier_regime_changes"] = front_regime.describe()
     return Forecast(
         draws=assemble_draws(variables, years, crossings, trend.paths, attrs),
         thresholds=thresholds,
         horizon=horizon,
         last_data=last_data,
         regime=regime,
-        frontier=front,
+        frontier=front_trend.frontier,
         cost=None if price is None else price.info,
         spec_name=spec.name,
         seed=seed,
@@ -205,6 +226,8 @@ def forecast(
         counts=counts,
         limits=limits_info,
         price=price,
+        frontier_regime=front_regime,
+        frontier_fit=None if source is None else source.fit,
     )
 
 
@@ -330,6 +353,26 @@ class TrendDraws:
         if self.frontier.kind == "quantile":
             trend = trend + self.z_frontier * self.scatter(years)
         return trend
+
+
+def frontier_trend_draws(
+    trend: TrendDraws,
+    source: FrontierSource | None,
+    horizon: float,
+    until: float,
+    rng: np.random.Generator,
+    regime_changes: str | bool = "auto",
+    rate: float | None = None,
+    slope_log_sd: float | None = None,
+) -> tuple[TrendDraws, RegimeChanges | None]:
+    """The frontier's trend draws: ``trend`` itself, or (with a separate frontier fit) the
+    frontier fit's trend with its own simulated future breaks, and their model."""
+    if source is None:
+        return trend, None
+    regime = regime_changes_for(
+        source.fit, horizon, regime_changes, rate=rate, slope_log_sd=slope_log_sd
+    )
+    return TrendDraws.simulate(source.fit, source.definition, regime, until, rng), regime
 
 
 # --------------------------------------------------------------------------------------

@@ -58,6 +58,12 @@ class Forecast:
         ``log10_ceiling_cost_usd``), the lowest ceiling of each sample.
     price : FrontierCost or None
         The price-performance and utilization draws of the cost (for charts).
+    frontier_regime : RegimeChanges or None
+        With a separate frontier fit (``forecast(..., frontier_fit=...)``): the future
+        regime changes of the frontier's trend (``regime`` is then the population's).
+    frontier_fit : Fit or None
+        That frontier fit, its draws paired with the fit's (for charts); ``frontier`` names
+        its spec and data sha256.
     """
 
     draws: xr.Dataset
@@ -73,12 +79,47 @@ class Forecast:
     counts: CountForecast | None = None
     limits: LimitsInfo | None = None
     price: Any = field(default=None, repr=False)
+    frontier_regime: RegimeChanges | None = None
+    frontier_fit: Any = field(default=None, repr=False)
 
     _QUANTITIES: ClassVar[tuple[tuple[str, str], ...]] = (
         ("compute_flop", "FLOP"),
         ("frontier_compute_flop", "FLOP"),
         ("frontier_cost_usd", "USD"),
     )
+
+    @property
+    def frontier_model(self) -> str:
+        """Which model the frontier comes from, in a few words (spec and data sha256).
+
+        Examples
+        --------
+        >>> forecast(fit, frontier_fit=front).frontier_model     # doctest: +SKIP
+        "frontier model 'frontier_2008' (data sha256 3f3607f24d70)"
+        """
+        f = self.frontier
+        sha = f" (data sha256 {f.data_sha256[:12]})" if f.data_sha256 else ""
+        if f.separate:
+            return f"frontier model {f.spec_name!r}{sha}"
+        if f.kind == "quantile":
+            return f"population quantile {f.quantile:.3f} of {f.spec_name!r}{sha}"
+        return f"trend of the frontier fit {f.spec_name!r}{sha}"
+
+    def fitted_frontier(self, fit: Any, years: np.ndarray) -> np.ndarray:
+        """Draws of the frontier trend over past ``years`` (samples, n), log10 FLOP, without
+        future breaks: the frontier fit's trend, or ``fit``'s trend (plus the quantile's
+        scatter offset for a population quantile). For charts of the data."""
+        from flopcast.fitting import scatter_draws, stack_draws
+        from flopcast.forecasting.frontier import scatter_quantile
+
+        source = self.frontier_fit if self.frontier_fit is not None else fit
+        trend = source.trend(years)
+        if self.frontier.kind == "quantile" and self.frontier.quantile is not None:
+            post = source.posterior
+            nu = stack_draws(post, "nu") if "nu" in post else None
+            z = scatter_quantile(np.full(trend.shape[0], self.frontier.quantile), nu)
+            trend = trend + z[:, None] * scatter_draws(post, years)
+        return trend
 
     @property
     def quantities(self) -> list[str]:
@@ -184,6 +225,7 @@ class Forecast:
             "ci90": "90% credible interval of the trend (5th-95th percentile)",
             "pi90": "90% predictive interval for one run at that date (trend + scatter)",
             "frontier": self.frontier.description,
+            "frontier_model": self.frontier_model,
             "regime_changes": self.regime.describe(),
             "cost": self._cost_line() or "cost not computed",
             "limits": self.limits.describe() if self.limits else "limits off",
@@ -206,9 +248,12 @@ class Forecast:
         """The ``forecast`` block of the summary JSON.
 
         Keys: ``horizon`` and ``last_data`` (decimal years), ``intervals`` (what ``ci90``
-        and ``pi90`` mean), ``frontier`` (its definition), ``regime_changes`` (on/off and
-        the model), ``compute`` (the frontier: ``[{date, median, ci90, pi90}]``, FLOP,
-        dates in decimal years), ``compute_typical`` (the typical run, same layout; null
+        and ``pi90`` mean), ``frontier`` (its definition: ``kind``, ``quantile``,
+        ``share``, ``description``, the model it comes from as ``spec`` and
+        ``data_sha256``, ``separate_fit``, and ``regime_changes`` of a separate frontier
+        fit's trend, else null), ``regime_changes`` (on/off and the model), ``compute``
+        (the frontier: ``[{date, median, ci90, pi90}]``, FLOP, dates in decimal years),
+        ``compute_typical`` (the typical run, same layout; null
         for a frontier fit), ``cost_usd`` (the frontier run's cost, same layout; empty when
         cost is off), ``cost`` (its settings or null), ``counts`` (runs above thresholds
         per year: ``[{threshold_flop, year, median, ci90, cumulative: {median, ci90},
@@ -273,7 +318,7 @@ class Forecast:
                     "ci90": "90% credible interval of the trend",
                     "pi90": "90% predictive interval for one run (trend + scatter)",
                 },
-                "frontier": self.frontier.to_dict(),
+                "frontier": self._frontier_json(),
                 "regime_changes": self.regime.to_dict(),
                 "compute": entries("frontier_compute_flop"),
                 "compute_typical": typical,
@@ -287,6 +332,13 @@ class Forecast:
             }
         )
 
+    def _frontier_json(self) -> dict[str, Any]:
+        out = self.frontier.to_dict()
+        out["regime_changes"] = (
+            None if self.frontier_regime is None else self.frontier_regime.to_dict()
+        )
+        return out
+
     # -- display ---------------------------------------------------------------------
     def format_tables(self) -> str:
         """The forecast and threshold tables as plain text, with what the intervals mean."""
@@ -297,6 +349,10 @@ class Forecast:
             self.regime.describe(),
             self.limits.describe() if self.limits else "limits off",
         ]
+        if self.frontier_regime is not None:
+            lines.insert(
+                3, f"frontier trend ({self.frontier_model}): {self.frontier_regime.describe()}"
+            )
         if self.cost:
             lines.append(self._cost_line())
         lines.append(
