@@ -43,6 +43,14 @@ from flopcast.exceptions import FlopcastError
     "(default: matched to the top-10-at-publication share).",
 )
 @click.option(
+    "--frontier-fit",
+    "frontier_fit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A saved fit of a frontier spec (e.g. OUT/frontier_fit.nc of a report) to the same "
+    "data: frontier compute and cost, thresholds and limits come from it, the typical run "
+    "and the counts from the main fit.",
+)
+@click.option(
     "--limits",
     type=click.Choice(["auto", "on", "off"]),
     default=None,
@@ -66,6 +74,7 @@ def command(
     regime_rate,
     cost_kind,
     frontier_quantile,
+    frontier_fit_path,
     limits,
     seed,
     json_path,
@@ -80,10 +89,11 @@ def command(
 
     if fit_path is not None and (spec_path or data_path):
         raise FlopcastError("give either --fit or --spec/--data, not both")
-    inputs = [("--fit", fit_path), ("--data", data_path)]
+    inputs = [("--fit", fit_path), ("--data", data_path), ("--frontier-fit", frontier_fit_path)]
     check_output(out, "--out", inputs=inputs)
     check_output(json_path, "--json", inputs=inputs)
     check_outputs(("--out", out), ("--json", json_path))
+    front = None if frontier_fit_path is None else load_fit(frontier_fit_path)
     if fit_path is not None:
         result = load_fit(fit_path)
     else:
@@ -101,6 +111,7 @@ def command(
         seed=seed,
         frontier="auto" if frontier_quantile is None else frontier_quantile,
         limits=limits,
+        frontier_fit=front,
     )
     click.echo(fc.format_tables())
     if not result.diagnostics.ok:

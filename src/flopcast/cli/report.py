@@ -39,8 +39,11 @@ def _command_line(
     until: str | None,
     seed: int | None,
     cost: str,
+    frontier_spec: str | None = None,
 ) -> str:
     parts = ["flopcast", "report", "--spec", spec_path]
+    if frontier_spec is not None:
+        parts += ["--frontier-spec", frontier_spec]
     if data_path is not None:
         parts += ["--data", str(data_path)]
     parts += ["--out", str(out)]
@@ -55,6 +58,16 @@ def _command_line(
 
 @click.command(name="report")
 @spec_option(default=DEFAULT_SPEC)
+@click.option(
+    "--frontier-spec",
+    "frontier_spec",
+    default=None,
+    metavar="NAME|PATH|population",
+    help="Frontier model: the frontier spec whose fit gives the frontier numbers (frontier "
+    "compute and cost, threshold crossings, limits), or 'population' for the population "
+    "fit's high quantile [default: frontier_2008, chosen on the backtest's development "
+    "origins, for a full-population spec; none for a frontier spec].",
+)
 @data_option(exists=False)
 @click.option(
     "--out",
@@ -68,21 +81,32 @@ def _command_line(
 )
 @click.option("--seed", type=SEED, default=None, help="Sampler seed (default: the spec's).")
 @cost_option()
-@click.option("--refit", is_flag=True, help="Fit even when OUT/fit.nc matches.")
-def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
-    """Fit (or reuse OUT/fit.nc), forecast, and write the report folder.
+@click.option(
+    "--refit", is_flag=True, help="Fit even when OUT/fit.nc (and OUT/frontier_fit.nc) match."
+)
+def command(spec_path, frontier_spec, data_path, out, until, seed, cost_kind, refit) -> None:
+    """Fit (or reuse OUT/fit.nc and OUT/frontier_fit.nc), forecast, and write the report.
 
-    Writes index.html (self-contained), report.md with figures/, summary.json, fit.nc and
-    spec.toml into OUT, then prints the key findings. A saved OUT/fit.nc is reused when
-    its resolved spec, data sha256 and seed match.
+    Writes index.html (self-contained), report.md with figures/, summary.json, fit.nc,
+    frontier_fit.nc (the frontier model's fit) and spec.toml into OUT, then prints the key
+    findings. A saved fit is reused when its resolved spec, data sha256 and seed match.
+    The frontier numbers come from the frontier model (--frontier-spec), the eras, the
+    typical run and the counts from --spec.
     """
     from flopcast.forecasting import forecast
     from flopcast.report import key_findings, load_or_fit, write_report
+    from flopcast.report.frontier_model import (
+        FIT_FILE,
+        FRONTIER_FIT_FILE,
+        resolve_frontier_spec,
+    )
+    from flopcast.report.sections.skill import BACKTEST_FILE
     from flopcast.runs import load_runs, read_runs
     from flopcast.spec import load_spec
 
     start = time.perf_counter()
     spec = load_spec(spec_path)
+    front_spec = resolve_frontier_spec(frontier_spec, spec)
     check_data_source(spec, data_path)
     out = out if out is not None else default_out(spec.name)
     check_output(out, "--out", folder=True)
@@ -93,13 +117,29 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
     else:
         data = read_runs(spec.data.source)
     check_horizon(until, spec, check_selection_in(spec, data))
-    result, reused, message = load_or_fit(spec, data, out / "fit.nc", seed=seed, refit=refit)
+    if front_spec is not None:
+        check_selection_in(front_spec, data)
+    result, reused, message = load_or_fit(spec, data, out / FIT_FILE, seed=seed, refit=refit)
     click.echo(message)
     click.echo(f"  ({time.perf_counter() - start:.1f} s)")
+    front_fit, front_reused = None, False
+    if front_spec is not None:
+        step = time.perf_counter()
+        front_fit, front_reused, message = load_or_fit(
+            front_spec, data, out / FRONTIER_FIT_FILE, seed=seed, refit=refit
+        )
+        click.echo(f"frontier model: {message}")
+        click.echo(f"  ({time.perf_counter() - step:.1f} s)")
     step = time.perf_counter()
-    fc = forecast(result, until=until, cost=False if cost_kind == "none" else cost_kind)
+    fc = forecast(
+        result,
+        until=until,
+        cost=False if cost_kind == "none" else cost_kind,
+        frontier_fit=front_fit,
+    )
     click.echo(f"forecast to {fc.horizon:.2f} ({time.perf_counter() - step:.1f} s)")
-    command_line = _command_line(spec_path, data_path, out, until, seed, cost_kind)
+    click.echo(f"frontier from the {fc.frontier_model}")
+    command_line = _command_line(spec_path, data_path, out, until, seed, cost_kind, frontier_spec)
     index = write_report(
         result,
         out,
@@ -107,16 +147,21 @@ def command(spec_path, data_path, out, until, seed, cost_kind, refit) -> None:
         command=command_line,
         data=data,
         save_fit=not reused,
+        frontier_fit=front_fit,
+        save_frontier_fit=not front_reused,
     )
     click.echo(f"wrote {index}")
     for name in ("report.md", "figures", "summary.json", "spec.toml"):
         click.echo(f"wrote {out / name}")
-    click.echo(f"{'kept' if reused else 'wrote'} {out / 'fit.nc'}")
+    click.echo(f"{'kept' if reused else 'wrote'} {out / FIT_FILE}")
+    if front_fit is not None:
+        click.echo(f"{'kept' if front_reused else 'wrote'} {out / FRONTIER_FIT_FILE}")
     click.echo(f"total {time.perf_counter() - start:.1f} s")
     click.echo("")
     click.echo("Key findings:")
-    for paragraph in key_findings(result, fc):
+    for paragraph in key_findings(result, fc, skill_section=(out / BACKTEST_FILE).is_file()):
         click.echo("")
         click.echo(click.wrap_text(paragraph, width=88))
-    if not result.diagnostics.ok:
-        click.echo(result.diagnostics.warning_block(), err=True)
+    for checked in (result, front_fit):
+        if checked is not None and not checked.diagnostics.ok:
+            click.echo(checked.diagnostics.warning_block(), err=True)

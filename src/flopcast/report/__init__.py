@@ -14,6 +14,9 @@
 ``fit.nc``
     The fit (:meth:`~flopcast.fitting.Fit.save`); ``spec.toml`` the resolved spec, from
     which ``flopcast report --spec spec.toml`` refits.
+``frontier_fit.nc``
+    The frontier model's fit, when the report has one: the frontier numbers (frontier
+    compute and cost, threshold crossings, limits) come from it (``frontier_model``).
 
 The content is built once as a small document model (sections of paragraphs, tables,
 figures, code, banners and collapsible blocks) and rendered twice, so HTML and Markdown
@@ -40,6 +43,9 @@ Modules:
     :func:`spec_to_toml`, the resolved spec saved beside the report.
 ``reuse``
     :func:`load_or_fit`: reuse a saved fit when spec, data and seed match.
+``frontier_model``
+    Which frontier spec a report fits (default ``frontier_2008``, chosen on the backtest's
+    development origins; :func:`resolve_frontier_spec`) and the note saying so.
 ``write``
     :func:`build_sections`, :func:`summary_dict` and :func:`write_report`.
 
@@ -68,6 +74,11 @@ from flopcast.report.document import (
     Table,
 )
 from flopcast.report.findings import key_findings
+from flopcast.report.frontier_model import (
+    DEFAULT_FRONTIER_SPEC,
+    frontier_model_note,
+    resolve_frontier_spec,
+)
 from flopcast.report.render import render_html, render_markdown
 from flopcast.report.reuse import load_or_fit
 from flopcast.report.spec_toml import spec_to_toml
@@ -75,6 +86,7 @@ from flopcast.report.write import SUMMARY_JSON_VERSION, build_sections, summary_
 
 __all__ = [
     "COLLAPSE_ROWS",
+    "DEFAULT_FRONTIER_SPEC",
     "REPORT_VERSION",
     "SECTION_TITLES",
     "SUMMARY_JSON_VERSION",
@@ -87,11 +99,13 @@ __all__ = [
     "Section",
     "Table",
     "build_sections",
+    "frontier_model_note",
     "key_findings",
     "load_or_fit",
     "md_escape",
     "render_html",
     "render_markdown",
+    "resolve_frontier_spec",
     "spec_to_toml",
     "summary_dict",
     "write_report",

@@ -17,6 +17,7 @@ from flopcast.formatting import (
     format_usd_range,
 )
 from flopcast.intervals import CI_LEVEL, central_interval
+from flopcast.report.frontier_model import frontier_model_note
 from flopcast.report.wording import (
     CREDIBLE,
     INTERVAL_MEANING,
@@ -31,19 +32,25 @@ if TYPE_CHECKING:
 __all__ = ["findings", "key_findings"]
 
 
-def key_findings(fit: Fit, forecast: Forecast | None = None) -> list[str]:
+def key_findings(
+    fit: Fit, forecast: Forecast | None = None, *, skill_section: bool = False
+) -> list[str]:
     """The headline paragraphs of a report as plain text (lists joined with "; ").
 
     Parameters
     ----------
     fit : Fit
     forecast : Forecast, optional
+    skill_section : bool, default False
+        Whether the report has a "Forecast skill" section (the frontier model's note
+        points to it).
 
     Returns
     -------
     list of str
         The trend and its eras; the forecast at the horizon and the next thresholds (when
-        a forecast is given); what the intervals mean; the data; the sampler's health.
+        a forecast is given) and which model the frontier comes from; what the intervals
+        mean; the data; the sampler's health.
         Every estimate carries its 90% interval.
 
     Examples
@@ -54,7 +61,7 @@ def key_findings(fit: Fit, forecast: Forecast | None = None) -> list[str]:
     5.9–6.8), ...
     """
     out: list[str] = []
-    for part in findings(fit, forecast):
+    for part in findings(fit, forecast, skill_section=skill_section):
         if isinstance(part, list):
             out[-1] += " " + "; ".join(part) + "."
         else:
@@ -62,7 +69,9 @@ def key_findings(fit: Fit, forecast: Forecast | None = None) -> list[str]:
     return out
 
 
-def findings(fit: Fit, forecast: Forecast | None = None) -> list[str | list[str]]:
+def findings(
+    fit: Fit, forecast: Forecast | None = None, *, skill_section: bool = False
+) -> list[str | list[str]]:
     """The key findings as paragraphs (str) and bullet lists (list of str)."""
     post = fit.posterior
     k = fit.spec.model.breaks
@@ -106,7 +115,7 @@ def findings(fit: Fit, forecast: Forecast | None = None) -> list[str | list[str]
         trend = " ".join(parts)
     out: list[str | list[str]] = [trend]
     if forecast is not None:
-        out.extend(_forecast_findings(forecast))
+        out.extend(_forecast_findings(forecast, skill_section))
     out.append(INTERVAL_MEANING)
     not_selected = sum(s.get("n_removed", 0) for s in fit.provenance.get("selection_log", []))
     left_out = (
@@ -135,7 +144,7 @@ def findings(fit: Fit, forecast: Forecast | None = None) -> list[str | list[str]
     return out
 
 
-def _forecast_findings(fc: Forecast) -> list[str | list[str]]:
+def _forecast_findings(fc: Forecast, skill_section: bool = False) -> list[str | list[str]]:
     table = fc.table()
     at = table["date"].max()
     horizon = table.loc[table["date"] == at].set_index("quantity")
@@ -169,7 +178,8 @@ def _forecast_findings(fc: Forecast) -> list[str | list[str]]:
             else " The forecast assumes no future break in the trend (regime changes off)."
         )
         lines.append(text)
-    lines += [line for line in (_count_finding(fc), _limits_finding(fc)) if line]
+    note = frontier_model_note(fc, skill_section=skill_section)
+    lines += [line for line in (note, _count_finding(fc), _limits_finding(fc)) if line]
     upcoming = _upcoming_thresholds(fc)
     if upcoming:
         lines.append(_UPCOMING_INTRO.format(when=when))

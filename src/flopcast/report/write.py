@@ -10,6 +10,7 @@ from flopcast.atomic import atomic_folder
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit
 from flopcast.report.document import REPORT_VERSION, Section
+from flopcast.report.frontier_model import FIT_FILE, FRONTIER_FIT_FILE
 from flopcast.report.render import figure_blocks, render_html, render_markdown
 from flopcast.report.sections import (
     classic_section,
@@ -41,7 +42,9 @@ __all__ = ["SUMMARY_JSON_VERSION", "build_sections", "summary_dict", "write_repo
 
 #: Version of ``summary.json`` as a whole (its top-level ``json_version``). 2: the first
 #: version that carries it; the keys are those of version 1 (``report_version`` is kept).
-SUMMARY_JSON_VERSION = 2
+#: 3: ``frontier_fit`` (the frontier model's fit, when the report has one) and, under
+#: ``forecast.frontier``, ``spec``, ``data_sha256``, ``separate_fit`` and ``regime_changes``.
+SUMMARY_JSON_VERSION = 3
 
 
 def build_sections(
@@ -81,8 +84,9 @@ def build_sections(
     if data is None:
         data = matching_data(fit)
     cost_runs = data.runs if data is not None else None
+    skill = skill_section(backtest)
     sections = [
-        findings_section(fit, forecast),
+        findings_section(fit, forecast, skill_section=skill is not None),
         classic_section(fit),
         posteriors_section(fit),
         frontier_section(fit, frontier_fit, frontier_n),
@@ -92,24 +96,29 @@ def build_sections(
     ]
     if study is not None:
         sections.append(study_section(study, study_figure))
-    sections += [s for s in [skill_section(backtest)] if s is not None]
+    sections += [s for s in [skill] if s is not None]
     sections += [
         diagnostics_section(fit),
         provenance_section(fit, data),
-        methods_section(fit),
+        methods_section(fit, forecast, skill_section=skill is not None),
         reproduction_section(fit, command),
     ]
     return sections
 
 
-def summary_dict(fit: Fit, forecast: Forecast | None = None) -> dict[str, Any]:
+def summary_dict(
+    fit: Fit, forecast: Forecast | None = None, frontier_fit: Fit | None = None
+) -> dict[str, Any]:
     """The content of ``summary.json``: ``json_version``, the fit's JSON, the forecast's
-    under ``forecast``, and ``report_version``.
+    under ``forecast``, the frontier model's fit under ``frontier_fit`` (when given), and
+    ``report_version``.
 
     Parameters
     ----------
     fit : Fit
     forecast : Forecast, optional
+    frontier_fit : Fit, optional
+        The frontier model's fit (:meth:`~flopcast.fitting.Fit.to_json_dict`).
 
     Returns
     -------
@@ -121,12 +130,16 @@ def summary_dict(fit: Fit, forecast: Forecast | None = None) -> dict[str, Any]:
     --------
     >>> summary = summary_dict(fit)                     # doctest: +SKIP
     >>> summary["json_version"], summary["report_version"]   # doctest: +SKIP
-    (2, 1)
+    (3, 1)
     """
     out: dict[str, Any] = {"json_version": SUMMARY_JSON_VERSION}
     out.update(fit.to_json_dict())
     if forecast is not None:
         out["forecast"] = forecast.to_json_dict()
+    if frontier_fit is not None:
+        frontier = frontier_fit.to_json_dict()
+        frontier.pop("json_version", None)
+        out["frontier_fit"] = frontier
     out["json_version"] = SUMMARY_JSON_VERSION
     out["report_version"] = REPORT_VERSION
     return out
@@ -144,8 +157,10 @@ def write_report(
     frontier_fit: Fit | None = None,
     save_fit: bool = True,
     backtest: Any = None,
+    save_frontier_fit: bool = True,
 ) -> Path:
-    """Write the report folder: index.html, report.md, figures/, summary.json, fit.nc.
+    """Write the report folder: index.html, report.md, figures/, summary.json, fit.nc (and
+    frontier_fit.nc).
 
     Parameters
     ----------
@@ -171,12 +186,17 @@ def write_report(
         recorded costs. By default the fit's data source is read again when its sha256
         matches the fit's; otherwise exclusions are given as counts only.
     frontier_fit : Fit, optional
-        A fit of frontier runs, drawn on the frontier chart.
+        A fit of frontier runs (the frontier model), drawn on the frontier chart, saved as
+        ``frontier_fit.nc`` and summarised in ``summary.json``. Pass the same fit to
+        :func:`~flopcast.forecasting.forecast` (``frontier_fit=``) for the forecast's
+        frontier to come from it.
     backtest : BacktestResult or path, optional
         A backtest (or its JSON) for the "Forecast skill" section; by default the report
         folder's ``backtest.json`` when present (the report never runs the backtest).
     save_fit : bool, default True
         Save the fit as ``fit.nc``; otherwise an earlier ``fit.nc`` is kept.
+    save_frontier_fit : bool, default True
+        Save ``frontier_fit`` as ``frontier_fit.nc``; otherwise an earlier one is kept.
 
     Returns
     -------
@@ -224,11 +244,13 @@ def write_report(
         (building / "index.html").write_text(html, encoding="utf-8")
         markdown = render_markdown(sections, fit, data=data)
         (building / "report.md").write_text(markdown, encoding="utf-8")
-        summary = summary_dict(fit, forecast)
+        summary = summary_dict(fit, forecast, frontier_fit)
         text = json.dumps(summary, indent=2) + "\n"
         (building / "summary.json").write_text(text, encoding="utf-8")
         (building / "spec.toml").write_text(spec_to_toml(fit.spec), encoding="utf-8")
         if save_fit:
-            fit.save(building / "fit.nc")
+            fit.save(building / FIT_FILE)
+        if frontier_fit is not None and save_frontier_fit:
+            frontier_fit.save(building / FRONTIER_FIT_FILE)
     index = out / "index.html"
     return index

@@ -45,12 +45,13 @@ def _bounds(row: pd.Series, prefix: str = "") -> tuple[float, float]:
     return float(row[f"{prefix}{low}"]), float(row[f"{prefix}{high}"])
 
 
-def findings_section(fit: Fit, fc: Forecast | None) -> Section:
-    """Key findings, behind a loud banner when the sampler diagnostics failed."""
+def findings_section(fit: Fit, fc: Forecast | None, *, skill_section: bool = False) -> Section:
+    """Key findings, behind a loud banner when the sampler diagnostics failed.
+    ``skill_section``: the report has a "Forecast skill" section to point to."""
     sec = Section(slug("Key findings"), "Key findings")
     if not fit.diagnostics.ok:
         sec.blocks.append(diagnostics_banner(fit))
-    for part in findings(fit, fc):
+    for part in findings(fit, fc, skill_section=skill_section):
         if isinstance(part, list):
             sec.blocks.append(BulletList(tuple(part)))
         elif not part.startswith("SAMPLING PROBLEMS"):
@@ -166,9 +167,9 @@ def frontier_section(fit: Fit, frontier_fit: Fit | None, n: int) -> Section:
             parts.append(f"era {i + 1}: {med:.1f} months ({CREDIBLE} {lo:.1f}–{hi:.1f})")
         sec.blocks.append(
             Paragraph(
-                f"Doubling time of the frontier fit ({len(frontier_fit.runs)} runs): "
-                + "; ".join(parts)
-                + "."
+                f"Doubling time of the frontier fit (spec '{frontier_fit.spec.name}', "
+                f"{len(frontier_fit.runs)} runs from "
+                f"{float(frontier_fit.runs['year'].min()):.0f}): " + "; ".join(parts) + "."
             )
         )
     latent = fit.latent()

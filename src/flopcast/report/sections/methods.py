@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flopcast.fitting import Fit
 from flopcast.report.document import Code, Paragraph, Section, Table, slug
+from flopcast.report.frontier_model import frontier_model_note
 from flopcast.report.wording import sentence
 from flopcast.runs.error_groups import z_for_coverage
 from flopcast.spec import T_REF, ModelSpec
+
+if TYPE_CHECKING:
+    from flopcast.forecasting import Forecast
 
 __all__ = ["methods_section", "model_equations", "prior_rows"]
 
@@ -93,8 +99,11 @@ def prior_rows(fit: Fit) -> tuple[tuple[str, str, str], ...]:
     return tuple(rows)
 
 
-def methods_section(fit: Fit) -> Section:
-    """The model in words and equations, its priors, and the error groups of the runs."""
+def methods_section(
+    fit: Fit, forecast: Forecast | None = None, *, skill_section: bool = False
+) -> Section:
+    """The model in words and equations, its priors, the frontier model the forecast's
+    frontier comes from (with a forecast), and the error groups of the runs."""
     sec = Section(slug("Method notes"), "Method notes")
     spec = fit.spec
     sec.blocks.append(
@@ -111,6 +120,16 @@ def methods_section(fit: Fit) -> Section:
     sec.blocks.append(
         Table(("parameter", "prior", "unit"), prior_rows(fit), "Priors, from the resolved spec.")
     )
+    note = frontier_model_note(forecast, skill_section=skill_section)
+    if note and forecast is not None:
+        front = forecast.frontier_fit
+        extra = (
+            f" Its spec: {sentence(front.spec.description or str(front.spec))} Its future "
+            f"regime changes: {forecast.frontier_regime.describe()}."
+            if front is not None and forecast.frontier_regime is not None
+            else ""
+        )
+        sec.blocks.append(Paragraph(note + extra, lead="The frontier model. "))
     errors = spec.errors
     model = errors.error_model()
     groups = model.groups().set_index("group")
