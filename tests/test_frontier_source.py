@@ -138,3 +138,15 @@ def test_a_frontier_fit_that_cannot_give_the_frontier_is_refused_by_name(populat
     other = Fit(front.spec, front.runs, {"posterior": front.posterior}, {"data_sha256": "other"})
     with pytest.raises(FlopcastError, match="fitted to other data"):
         forecast(population, cost=False, frontier_fit=other)
+
+
+def test_adding_a_frontier_fit_leaves_the_typical_run_and_counts_draw_for_draw(population):
+    alone = forecast(population, cost=False, until=2035, seed=3)
+    both = forecast(population, cost=False, until=2035, seed=3, frontier_fit=frontier_hand_fit())
+    for name in ("log10_compute_flop_trend", "log10_compute_flop_run", "future_breaks"):
+        np.testing.assert_array_equal(alone.draws[name].values, both.draws[name].values)
+    assert alone.count_table().equals(both.count_table())
+    assert not np.array_equal(
+        alone.draws["log10_frontier_compute_flop_trend"].values,
+        both.draws["log10_frontier_compute_flop_trend"].values,
+    )

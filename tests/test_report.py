@@ -105,7 +105,7 @@ def test_page_is_self_contained_and_prints_cleanly(report):
 
 def test_summary_json_has_report_version_fit_and_forecast_keys(report):
     summary = json.loads((report.out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["json_version"] == SUMMARY_JSON_VERSION == 3
+    assert summary["json_version"] == SUMMARY_JSON_VERSION == 2
     assert summary["report_version"] == REPORT_VERSION
     for key in report.fit.to_json_dict():
         assert key in summary, key

@@ -55,7 +55,7 @@ def test_the_report_saves_the_frontier_fit_and_says_where_its_frontier_comes_fro
     saved = load_fit(out / "frontier_fit.nc")
     assert saved.spec.name == "frontier_small" and (out / "fit.nc").is_file()
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["json_version"] == SUMMARY_JSON_VERSION == 3
+    assert summary["json_version"] == SUMMARY_JSON_VERSION == 2
     block = summary["forecast"]["frontier"]
     assert block["spec"] == "frontier_small" and block["separate_fit"] is True
     assert block["data_sha256"] == fc.frontier.data_sha256

@@ -40,6 +40,8 @@ The modules, one job each:
 * :mod:`~flopcast.forecasting.pipeline`: :func:`forecast`, a short sequence of named steps;
 * :mod:`~flopcast.forecasting.frontier`: what the frontier is (:func:`frontier_definition`,
   :func:`frontier_share`);
+* :mod:`~flopcast.forecasting.frontier_source`: the frontier from a separate frontier fit
+  (``forecast(fit, frontier_fit=...)``, what the default report does);
 * :mod:`~flopcast.forecasting.regimes`: the model of future breaks and its simulated paths
   (:func:`regime_changes_for`, :class:`RegimePaths`);
 * :mod:`~flopcast.forecasting.frontier_cost`: price-performance and utilization draws for

@@ -27,7 +27,12 @@ from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit
 from flopcast.forecasting.frontier import FrontierDefinition
 
-__all__ = ["FrontierSource", "align_draws", "n_draws"]
+__all__ = ["FRONTIER_STREAM", "FrontierSource", "align_draws", "n_draws"]
+
+#: Third entropy word of the generator of a separate frontier fit's draws (its future
+#: breaks and run scatter): ``default_rng([seed, RANDOM_STREAM, FRONTIER_STREAM])``, so the
+#: population's draws are the same with or without a frontier fit.
+FRONTIER_STREAM: int = 3
 
 
 def n_draws(fit: Fit) -> int:

@@ -20,11 +20,11 @@
 
 Every random draw comes from one generator seeded with ``[seed, RANDOM_STREAM]``, taken in
 this order: break paths, run scatter, frontier-run scatter, utilization, price-performance
-draw indices (with a frontier fit: break paths, the frontier fit's break paths, run scatter,
-frontier-run scatter, the frontier fit's run scatter, then the rest). The same seed gives
-the same forecast. Ceilings and counts draw from their own generators
-(``[seed, RANDOM_STREAM, 2]`` and ``[seed, RANDOM_STREAM, 1]``), so switching limits off
-gives the forecast without limits draw for draw.
+draw indices. The same seed gives the same forecast. Ceilings, counts and a separate
+frontier fit's break paths and run scatter draw from their own generators
+(``[seed, RANDOM_STREAM, 2]``, ``[seed, RANDOM_STREAM, 1]`` and ``[seed, RANDOM_STREAM,
+FRONTIER_STREAM]``), so switching limits off gives the forecast without limits draw for
+draw, and adding a frontier fit leaves the typical run and the counts as they were.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from flopcast.fitting import Fit, scatter_draws, stack_draws
 from flopcast.forecasting.counts import threshold_counts
 from flopcast.forecasting.frontier import FrontierDefinition, frontier_definition, scatter_quantile
 from flopcast.forecasting.frontier_cost import FrontierCost
-from flopcast.forecasting.frontier_source import FrontierSource
+from flopcast.forecasting.frontier_source import FRONTIER_STREAM, FrontierSource
 from flopcast.forecasting.limits import LimitDraws, LimitsInfo, limits_enabled
 from flopcast.forecasting.regimes import RegimeChanges, RegimePaths, regime_changes_for
 from flopcast.forecasting.result import Forecast
@@ -169,12 +169,13 @@ def forecast(
     )
     search_end = horizon + THRESHOLD_SEARCH_YEARS
     trend = TrendDraws.simulate(fit, front, regime, search_end, rng)
+    front_rng = np.random.default_rng([seed, RANDOM_STREAM, FRONTIER_STREAM])
     front_trend, front_regime = frontier_trend_draws(
-        trend, source, horizon, search_end, rng, regime_changes, regime_rate, slope_log_sd
+        trend, source, horizon, search_end, front_rng, regime_changes, regime_rate, slope_log_sd
     )
     variables = compute_draws(trend, years, rng)
     if front_trend is not trend:
-        variables.update(compute_draws(front_trend, years, rng))
+        variables.update(compute_draws(front_trend, years, front_rng))
     price = FrontierCost.draw(cost, utilization, seed, trend.n_samples, years, rng)
     limit, limits_info = apply_limits(
         fit, limits, horizon, last_data, price, variables, years, seed

@@ -350,9 +350,7 @@ class Forecast:
             self.limits.describe() if self.limits else "limits off",
         ]
         if self.frontier_regime is not None:
-            lines.insert(
-                3, f"frontier trend ({self.frontier_model}): {self.frontier_regime.describe()}"
-            )
+            lines.insert(3, f"frontier trend: {self.frontier_regime.describe()}")
         if self.cost:
             lines.append(self._cost_line())
         lines.append(

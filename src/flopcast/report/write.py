@@ -42,9 +42,10 @@ __all__ = ["SUMMARY_JSON_VERSION", "build_sections", "summary_dict", "write_repo
 
 #: Version of ``summary.json`` as a whole (its top-level ``json_version``). 2: the first
 #: version that carries it; the keys are those of version 1 (``report_version`` is kept).
-#: 3: ``frontier_fit`` (the frontier model's fit, when the report has one) and, under
+#: Keys are only added without a new version (docs: reference/file_formats): since 2,
+#: ``frontier_fit`` (the frontier model's fit, when the report has one) and, under
 #: ``forecast.frontier``, ``spec``, ``data_sha256``, ``separate_fit`` and ``regime_changes``.
-SUMMARY_JSON_VERSION = 3
+SUMMARY_JSON_VERSION = 2
 
 
 def build_sections(
@@ -130,7 +131,7 @@ def summary_dict(
     --------
     >>> summary = summary_dict(fit)                     # doctest: +SKIP
     >>> summary["json_version"], summary["report_version"]   # doctest: +SKIP
-    (3, 1)
+    (2, 1)
     """
     out: dict[str, Any] = {"json_version": SUMMARY_JSON_VERSION}
     out.update(fit.to_json_dict())
