@@ -72,7 +72,7 @@ def align_draws(fit: Fit, n: int) -> Fit:
 def _describe(front: Fit, fit: Fit) -> str:
     rule = front.spec.frontier
     what = (
-        f"top {rule.n} by compute when published"
+        f"that were top {rule.n} by compute when published"
         if rule.rule == "top_n"
         else f"more than {rule.threshold_dex} dex above a first fit's trend"
     )

@@ -58,11 +58,19 @@ def forecast_section(fit: Fit, fc: Forecast | None, cost_runs: pd.DataFrame | No
         )
         return sec
     meanings = fc.table().attrs
+    regimes = (
+        (f"Future regime changes: {fc.regime.describe()}.",)
+        if fc.frontier_regime is None
+        else (
+            f"Future regime changes of the frontier trend: {fc.frontier_regime.describe()}.",
+            f"Future regime changes of the typical run: {fc.regime.describe()}.",
+        )
+    )
     sec.blocks.append(
         BulletList(
             (
                 f"Frontier: {meanings.get('frontier', fc.frontier.description)}.",
-                f"Future regime changes: {fc.regime.describe()}.",
+                *regimes,
                 f"Cost: {meanings.get('cost', 'not computed')}.",
                 f"Median and {CREDIBLE}: the trend (where the median run lies). {PREDICTIVE}: "
                 "one run published at that date (trend plus scatter).",
