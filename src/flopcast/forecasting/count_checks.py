@@ -12,8 +12,8 @@
 
 Both return one row per year and threshold with the observed count, the predictive median
 and 90% interval, whether the observed count lies inside, and ``p_at_least``: the
-predictive probability of a count at least as large as observed (near 0: the model
-predicts too many; near 1: too few), and ``crps``, the continuous ranked probability score
+predictive probability of a count at least as large as observed (near 1: the model
+predicts too many; near 0: too few), and ``crps``, the continuous ranked probability score
 of the count (:func:`count_crps`, lower is better).
 """
 
