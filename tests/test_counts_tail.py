@@ -107,8 +107,16 @@ def test_window_bootstrap_and_errors():
     assert not np.allclose(boot.residuals[0], boot.residuals[1])  # one resample per sample
     assert np.isin(boot.residuals, expected).all()
     assert tail_for(CountsSpec(tail="scatter"), trend, runs, 2025.4, None) is None
+    # Too few runs in the window: it widens until it holds enough; too few in all: None.
+    early = runs[runs["year"] < 2021]
+    widened = tail_for(settings, trend, early, 2025.4, None)
+    low, high = widened.window
+    assert high == 2025.0 and low < 2023.0
+    assert widened.n_runs == np.sum(early["year"] >= low) >= 20
+    assert np.sum(early["year"] >= low + 1) < 20  # widened no more than needed
+    assert tail_for(settings, trend, runs.iloc[:5], 2025.4, None) is None
     with pytest.raises(FlopcastError, match="fewer than"):
-        tail_for(settings, trend, runs.iloc[:5], 2025.4, None)
+        ResidualTail.from_runs(trend, runs["year"], np.log10(runs["compute_flop"]), 2018.5, 1, None)
     with pytest.raises(FlopcastError, match="tail_share"):
         ResidualTail(np.zeros((1, 10)), tail_share=1.0)
 

@@ -235,6 +235,9 @@ def tail_for(
 ) -> ResidualTail | None:
     """The tail the counts use under a spec's ``[counts]`` settings: None for ``"scatter"``.
 
+    A window with fewer than :data:`MIN_TAIL_RUNS` runs is widened a year at a time; with
+    fewer runs than that before ``end`` in all, the counts use the scatter (None).
+
     Parameters
     ----------
     settings : CountsSpec
@@ -251,12 +254,22 @@ def tail_for(
         raise FlopcastError(f"counts.tail {settings.tail!r}: use one of {list(TAIL_KINDS)}")
     if settings.tail == "scatter":
         return None
+    years = runs["year"].to_numpy(float)
+    # Too few runs in the window: widen it a year at a time; too few in all: the scatter.
+    window = int(settings.tail_years)
+    while True:
+        low, high = tail_window(end, window)
+        if np.sum((years >= low) & (years < high)) >= MIN_TAIL_RUNS:
+            break
+        if not np.any(years < low):
+            return None
+        window += 1
     return ResidualTail.from_runs(
         population,
-        runs["year"].to_numpy(float),
+        years,
         np.log10(runs["compute_flop"].to_numpy(float)),
         end,
-        settings.tail_years,
+        window,
         rng,
         tail_share=settings.tail_share,
     )
