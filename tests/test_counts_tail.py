@@ -166,3 +166,24 @@ class _NormalTrend(KnownTrend):
 
     def scatter(self, years):
         return np.full((self.n_samples, len(years)), self.sd)
+
+
+def test_report_check_verdict_names_the_thresholds_predicted_too_high_or_too_low():
+    from flopcast.report.sections.policy import _check_verdict
+
+    def check(p_at_least, inside):
+        return pd.DataFrame(
+            {
+                "threshold_flop": [1e23] * 4 + [1e25] * 4,
+                "observed": [5.0] * 8,
+                "median": [5.0] * 8,
+                "p_at_least": [0.5] * 4 + [p_at_least] * 4,
+                "inside_ci90": [True] * 4 + inside,
+            }
+        )
+
+    assert "consistent" in _check_verdict(check(0.5, [True] * 4))
+    too_many = _check_verdict(check(0.97, [True, False, False, True]))
+    assert too_many.startswith("Above 1.0e25 FLOP the model predicts too many runs")
+    assert "1.0e23" not in too_many
+    assert "too few" in _check_verdict(check(0.02, [True] * 4))
