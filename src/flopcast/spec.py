@@ -318,6 +318,12 @@ class CountsSpec(_Strict):
 
     thresholds_flop: list[float] = Field(default_factory=lambda: [1e24, 1e25, 1e26, 1e27])
     rate_since: int = Field(2016, ge=1950, le=2100)
+    #: The share above a threshold: ``"empirical"`` residuals of the runs of the last
+    #: ``tail_years`` complete years around the trend, the top ``tail_share`` of them an
+    #: exponential tail (:mod:`flopcast.forecasting.count_tail`), or the model's ``"scatter"``.
+    tail: Literal["empirical", "scatter"] = "empirical"
+    tail_years: int = Field(3, ge=1, le=50)
+    tail_share: float = Field(0.1, ge=0.0, le=0.5)
 
 
 class Ceiling(_Strict):

@@ -12,8 +12,9 @@
 
 Both return one row per year and threshold with the observed count, the predictive median
 and 90% interval, whether the observed count lies inside, and ``p_at_least``: the
-predictive probability of a count at least as large as observed (near 0: the model
-predicts too many; near 1: too few).
+predictive probability of a count at least as large as observed (near 1: the model
+predicts too many; near 0: too few), and ``crps``, the continuous ranked probability score
+of the count (:func:`count_crps`, lower is better).
 """
 
 from __future__ import annotations
@@ -28,10 +29,19 @@ import pandas as pd
 from flopcast.dates import to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import Fit, scatter_draws, stack_draws
+from flopcast.forecasting.count_tail import describe_tail, tail_for
 from flopcast.forecasting.counts import count_draws, fit_rate, observed_counts
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
+from flopcast.spec import CountsSpec
 
-__all__ = ["CHECK_THRESHOLDS", "FitPopulation", "count_backtest", "count_check", "summarise_check"]
+__all__ = [
+    "CHECK_THRESHOLDS",
+    "FitPopulation",
+    "count_backtest",
+    "count_check",
+    "count_crps",
+    "summarise_check",
+]
 
 #: Thresholds of the checks (FLOP).
 CHECK_THRESHOLDS: tuple[float, ...] = (1e23, 1e24, 1e25)
@@ -80,9 +90,27 @@ def _rows(
                     _HIGH: hi,
                     "inside_ci90": bool(lo <= obs <= hi),
                     "p_at_least": float(np.mean(d >= obs)),
+                    "crps": count_crps(d, obs),
                 }
             )
     return rows
+
+
+def count_crps(draws: np.ndarray, observed: float) -> float:
+    """Continuous ranked probability score of count draws against the observed count:
+    ``E|X - y| - E|X - X'| / 2`` (lower is better; NaN when nothing was observed).
+
+    Examples
+    --------
+    >>> count_crps(np.array([2, 2, 2]), 5.0)
+    3.0
+    """
+    if not np.isfinite(observed):
+        return float("nan")
+    x = np.sort(np.asarray(draws, dtype=float))
+    n = len(x)
+    spread = np.sum((2.0 * np.arange(1, n + 1) - n - 1.0) * x) / n**2
+    return float(np.mean(np.abs(x - observed)) - spread)
 
 
 def _year_sigma(runs: pd.DataFrame, years: np.ndarray) -> np.ndarray:
@@ -106,6 +134,7 @@ def count_check(
     *,
     totals: str = "model",
     seed: int | None = None,
+    settings: CountsSpec | None = None,
 ) -> pd.DataFrame:
     """Posterior predictive check of the counts above thresholds per year in the data.
 
@@ -120,12 +149,16 @@ def count_check(
         compute distribution alone).
     seed : int, optional
         Default the fit's.
+    settings : CountsSpec, optional
+        The upper tail (default the fit's spec's ``[counts]``). The empirical tail takes
+        its residuals from the last complete years of the same data, so the check is
+        in-sample for those years and out-of-sample in shape for the earlier ones.
 
     Returns
     -------
     pandas.DataFrame
         ``year``, ``threshold_flop``, ``observed``, ``median``, ``ci90_low``,
-        ``ci90_high``, ``inside_ci90``, ``p_at_least``.
+        ``ci90_high``, ``inside_ci90``, ``p_at_least``, ``crps`` (:func:`count_crps`).
 
     Examples
     --------
@@ -149,6 +182,8 @@ def count_check(
     thresholds = np.sort(np.asarray(thresholds_flop, dtype=float))
     year_of = np.floor(runs["year"].to_numpy(float))
     observed_totals = np.array([np.sum(year_of == y) for y in years])
+    settings = fit.spec.counts if settings is None else settings
+    tail = tail_for(settings, population, runs, last_data, np.random.default_rng([seed, 11, 1]))
     draws = count_draws(
         rate,
         population,
@@ -158,10 +193,18 @@ def count_check(
         exposure=exposure,
         extra_sd=_year_sigma(runs, years),
         totals=observed_totals if totals == "observed" else None,
+        tail=tail,
     )
     observed = observed_counts(runs, years, thresholds, last_data)
     out = pd.DataFrame(_rows(draws, observed, years, thresholds, {}))
-    out.attrs.update({"totals": totals, "rate": rate.describe(), "last_data": last_data})
+    out.attrs.update(
+        {
+            "totals": totals,
+            "rate": rate.describe(),
+            "tail": describe_tail(tail),
+            "last_data": last_data,
+        }
+    )
     return out
 
 
@@ -174,6 +217,8 @@ def count_backtest(
     seed: int | None = None,
     regime_changes: str | bool = "auto",
     progress: bool = False,
+    settings: CountsSpec | None = None,
+    fits: dict[int, Fit] | None = None,
 ) -> pd.DataFrame:
     """Time-ordered backtest of the counts: fit before each origin, predict later years.
 
@@ -191,6 +236,11 @@ def count_backtest(
     regime_changes : {"auto", "on", "off"} or bool
         Future breaks in the predictions, as in the forecast.
     progress : bool
+    settings : CountsSpec, optional
+        The upper tail (default the spec's ``[counts]``); the empirical tail of each origin
+        takes the residuals of the complete years before it.
+    fits : dict, optional
+        A cache of the fits by origin year, read and filled (to compare settings).
 
     Returns
     -------
@@ -224,7 +274,12 @@ def count_backtest(
         if first > last_year:
             raise FlopcastError(f"origin {origin!r}: no data after it")
         train = table.loc[pd.to_datetime(table["date"]) < pd.Timestamp(f"{first}-01-01")]
-        fitted = fit(train, spec, seed=seed, progress=progress)
+        if fits is not None and first in fits:
+            fitted = fits[first]
+        else:
+            fitted = fit(train, spec, seed=seed, progress=progress)
+        if fits is not None:
+            fits[first] = fitted
         rng = np.random.default_rng([seed, RANDOM_STREAM, 12, k])
         regime = regime_changes_for(fitted, last_year + 1.0, regime_changes)
         trend = TrendDraws.simulate(
@@ -240,6 +295,13 @@ def count_backtest(
         years = np.arange(first, last_year + 1)
         exposure = np.ones(len(years))
         exposure[-1] = max(last_data - last_year, 1.0 / 365.0)
+        tail = tail_for(
+            spec.counts if settings is None else settings,
+            trend,
+            fitted.runs,
+            float(first),
+            np.random.default_rng([seed, RANDOM_STREAM, 12, k, 1]),
+        )
         draws = count_draws(
             rate,
             trend,
@@ -248,6 +310,7 @@ def count_backtest(
             rng,
             exposure=exposure,
             extra_sd=_year_sigma(fitted.runs, years),
+            tail=tail,
         )
         observed = observed_counts(everything, years, thresholds, last_data)
         rows += _rows(
@@ -263,8 +326,8 @@ def count_backtest(
 
 
 def summarise_check(check: pd.DataFrame) -> pd.DataFrame:
-    """Share of observed counts inside the 90% interval and the median ``p_at_least``,
-    per threshold (and origin, for a backtest)."""
+    """Share of observed counts inside the 90% interval, the median ``p_at_least`` and the
+    mean ``crps``, per threshold (and origin, for a backtest)."""
     keys = ["origin", "threshold_flop"] if "origin" in check else ["threshold_flop"]
     return (
         check.groupby(keys)
@@ -272,6 +335,7 @@ def summarise_check(check: pd.DataFrame) -> pd.DataFrame:
             n=("observed", "size"),
             inside_ci90=("inside_ci90", "mean"),
             median_p_at_least=("p_at_least", "median"),
+            mean_crps=("crps", "mean"),
         )
         .reset_index()
     )

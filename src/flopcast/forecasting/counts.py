@@ -14,8 +14,9 @@ Two parts, combined draw by draw:
    ``Y_ref`` is the last complete year. The posterior is sampled without MCMC: a Laplace
    approximation at the mode is the proposal (multivariate t, 5 degrees of freedom) of
    importance sampling, resampled to one draw per forecast sample.
-2. **The size of a run published at date t** is the compute model's predictive
-   distribution: its trend (with future breaks) plus the scatter (Normal or Student-t),
+2. **The size of a run published at date t**: the compute model's trend (with future
+   breaks) plus the empirical residuals of recent runs (``counts.tail = "empirical"``,
+   :mod:`~flopcast.forecasting.count_tail`) or the model's scatter (``"scatter"``),
    saturated under the ceilings when limits are on (:mod:`~flopcast.forecasting.limits`).
 
 For each sample and year, ``Gamma_Y ~ Gamma(phi, mu_Y / phi)`` (the negative binomial as a
@@ -25,12 +26,10 @@ weighted by the rate), so the count above a higher threshold never exceeds the c
 a lower one. Cumulative counts add the runs in the data above the threshold before the
 first forecast year.
 
-The counts describe the runs the fit saw: the database's runs with a usable compute
-estimate as the spec selects them (for a frontier fit, frontier runs only). The database's
-inclusion rules changed over time (docs: explanation/counts_and_limits), which is one reason
-the count model starts in 2016.
-
-Count draws use their own generator, ``default_rng([seed, RANDOM_STREAM, COUNTS_STREAM])``.
+The counts describe the runs the fit saw, as the database includes them and estimates their
+compute (for a frontier fit, frontier runs only); its inclusion rules changed over time
+(docs: explanation/counts_and_limits). Count draws use their own generator,
+``default_rng([seed, RANDOM_STREAM, COUNTS_STREAM])`` (the tail's bootstrap: ``TAIL_STREAM``).
 """
 
 from __future__ import annotations
@@ -44,13 +43,16 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from flopcast.exceptions import FlopcastError
+from flopcast.forecasting.count_tail import ResidualTail, describe_tail, tail_for
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
+from flopcast.spec import CountsSpec
 
 __all__ = [
     "COUNTS_STREAM",
     "MIN_RATE_YEARS",
     "PRIOR_INTERCEPT",
     "PRIOR_SLOPE_SD",
+    "TAIL_STREAM",
     "CountForecast",
     "Population",
     "RatePosterior",
@@ -63,6 +65,8 @@ __all__ = [
 
 #: Third entropy word of the count draws' generator.
 COUNTS_STREAM: int = 1
+#: Fourth entropy word of the tail's bootstrap (its own generator, after COUNTS_STREAM).
+TAIL_STREAM: int = 1
 #: Prior of the log rate in the reference year: Normal(ln 100, 3).
 PRIOR_INTERCEPT: tuple[float, float] = (math.log(100.0), 3.0)
 #: Prior sd of the growth of the log rate per year (mean 0).
@@ -174,8 +178,7 @@ def _log_posterior(
 
 
 def _hessian(f, x0: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    k = len(x0)
-    h = np.zeros((k, k))
+    k, h = len(x0), np.zeros((len(x0), len(x0)))
     for i in range(k):
         for j in range(i, k):
             e_i, e_j = np.eye(k)[i] * step, np.eye(k)[j] * step
@@ -276,6 +279,7 @@ def exceedance(
     ceiling: np.ndarray | None = None,
     softness: float = 0.3,
     extra_sd: np.ndarray | None = None,
+    tail: ResidualTail | None = None,
 ) -> np.ndarray:
     """Probability that a run published at each date is above each threshold.
 
@@ -294,7 +298,10 @@ def exceedance(
     softness : float
         Width ``k`` of the soft minimum (dex).
     extra_sd : ndarray, optional
-        Measurement error added to the scatter (dex, (n,)), for published values.
+        Measurement error added to the scatter (dex, (n,)) for published values; not with
+        a ``tail``, whose residuals are of published values already.
+    tail : ResidualTail, optional
+        Empirical residuals instead of the scatter: P(trend + residual > level).
 
     Returns
     -------
@@ -304,7 +311,7 @@ def exceedance(
     dates = np.asarray(dates, dtype=float)
     mu = population.population(dates)
     scale = population.scatter(dates)
-    if extra_sd is not None:
+    if extra_sd is not None and tail is None:
         scale = np.sqrt(scale**2 + np.asarray(extra_sd, float)[None, :] ** 2)
     nu = population.nu
     out = np.empty((*mu.shape, len(log10_thresholds)))
@@ -315,6 +322,9 @@ def exceedance(
             with np.errstate(divide="ignore", invalid="ignore"):
                 shift = -softness * np.log(-np.expm1(-gap * np.log(10) / softness)) / np.log(10)
             level = np.where(gap > 0, t + shift, np.inf)
+        if tail is not None:
+            out[..., i] = tail.sf(level - mu)
+            continue
         z = (level - mu) / scale
         out[..., i] = stats.norm.sf(z) if nu is None else stats.t.sf(z, nu[:, None])
     return out
@@ -332,6 +342,7 @@ def count_draws(
     softness: float = 0.3,
     extra_sd: np.ndarray | None = None,
     totals: np.ndarray | None = None,
+    tail: ResidualTail | None = None,
 ) -> np.ndarray:
     """Draws of the number of runs above each threshold in each calendar year.
 
@@ -354,6 +365,8 @@ def count_draws(
         Measurement error per year (dex) for published values.
     totals : ndarray, optional
         Observed runs per year: counts above thresholds are then binomial given them.
+    tail : ResidualTail, optional
+        The empirical upper tail (None: the model's scatter).
 
     Returns
     -------
@@ -369,7 +382,7 @@ def count_draws(
     extra = None if extra_sd is None else np.repeat(np.asarray(extra_sd, float), len(_MONTHS))
     ceiling = None if ceiling_fn is None else ceiling_fn(dates)
     p = exceedance(
-        population, dates, thresholds, ceiling=ceiling, softness=softness, extra_sd=extra
+        population, dates, thresholds, ceiling=ceiling, softness=softness, extra_sd=extra, tail=tail
     )
     n_samples = p.shape[0]
     p = p.reshape(n_samples, len(years), len(_MONTHS), len(thresholds))
@@ -429,6 +442,8 @@ class CountForecast:
     rate : RatePosterior
     population : str
         What the counts describe.
+    tail : str
+        Where the share above a threshold comes from.
     """
 
     table: pd.DataFrame
@@ -437,6 +452,7 @@ class CountForecast:
     thresholds: np.ndarray
     rate: RatePosterior
     population: str
+    tail: str = ""
 
     def to_json_rows(self) -> list[dict[str, Any]]:
         """``[{threshold_flop, year, median, ci90, cumulative: {median, ci90}, observed}]``."""
@@ -475,6 +491,8 @@ class CountForecast:
             )
         lines.append(f"  population: {self.population}")
         lines.append(f"  {self.rate.describe()}")
+        if self.tail:
+            lines.append(f"  {self.tail}")
         return "\n".join(lines)
 
 
@@ -491,6 +509,7 @@ def threshold_counts(
     ceiling_fn: Any = None,
     softness: float = 0.3,
     description: str = "",
+    settings: CountsSpec | None = None,
 ) -> CountForecast | None:
     """Counts above each threshold for every calendar year from the last run's to the
     horizon's, per year and cumulative.
@@ -513,6 +532,8 @@ def threshold_counts(
     softness : float
     description : str
         What population the counts describe.
+    settings : CountsSpec, optional
+        The tail settings (default: the spec's defaults, the empirical tail).
 
     Returns
     -------
@@ -530,8 +551,18 @@ def threshold_counts(
     n_samples = population.population(np.array([last_data])).shape[0]
     rate = fit_rate(runs["year"].to_numpy(float), rate_since, first - 1, n_samples, rng)
     years = np.arange(first, math.floor(horizon - 1e-9) + 1)
+    settings = CountsSpec() if settings is None else settings
+    tail_rng = np.random.default_rng([seed, *stream, COUNTS_STREAM, TAIL_STREAM])
+    tail = tail_for(settings, population, runs, last_data, tail_rng)
     draws = count_draws(
-        rate, population, years, np.log10(thresholds), rng, ceiling_fn=ceiling_fn, softness=softness
+        rate,
+        population,
+        years,
+        np.log10(thresholds),
+        rng,
+        ceiling_fn=ceiling_fn,
+        softness=softness,
+        tail=tail,
     )
     before = runs["year"].to_numpy(float) < first
     flop = runs["compute_flop"].to_numpy(float)
@@ -562,7 +593,8 @@ def threshold_counts(
             "cumulative_from": first,
             "population": description,
             "rate": rate.describe(),
+            "tail": describe_tail(tail),
             "partial_year": f"{first}: observed covers the data up to {last_data:.2f} only",
         }
     )
-    return CountForecast(table, draws, years, thresholds, rate, description)
+    return CountForecast(table, draws, years, thresholds, rate, description, describe_tail(tail))

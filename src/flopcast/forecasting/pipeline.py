@@ -204,6 +204,7 @@ def forecast(
         ceiling_fn=None if limit is None else limit.soft_ceiling,
         softness=fit.spec.limits.softness_dex if limit is None else limit.softness,
         description=_count_population(fit),
+        settings=spec.counts,
     )
     attrs = {
         "values": "log10 of FLOP or constant USD",

@@ -209,12 +209,23 @@ def _count_finding(fc: Forecast) -> str:
         )
     if not parts:
         return ""
+    empirical = fc.counts is not None and "empirical" in fc.counts.tail
+    caveat = (
+        " The share of runs above a threshold comes from the spread of recent runs around the "
+        "trend, and its record on past years' counts is in that section; counts more than a "
+        "few years out rest on the runs published per year and the compute trend both "
+        "continuing (compare Kumar & Manning 2025: 165 runs above 1e25 FLOP by the end of "
+        "2028, 90% 103–306, and 81, 45–148, above 1e26 FLOP)."
+        if empirical
+        else " These counts use the compute model's symmetric scatter, which predicted more "
+        "runs above 1e25 FLOP than were published in 2022-2024 on the bundled data: read "
+        "them as an upper range (the default empirical tail, counts.tail, corrects this)."
+    )
     return (
         "Counting the runs of the data set (see Runs above thresholds and limits): "
         + "; ".join(parts)
-        + ". The count model is not yet calibrated (on the bundled data it predicted more "
-        "runs above 1e25 FLOP than were published in 2023 and 2024): check its record on past "
-        "years in that section before quoting these counts."
+        + "."
+        + caveat
     )
 
 
