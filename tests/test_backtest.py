@@ -240,3 +240,49 @@ def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
     assert abs(per_world.mean() - 0.9) < max(3 * se, 0.03), (
         f"mean cover90 {per_world.mean():.3f} (se {se:.3f}) over 24 worlds"
     )
+
+
+@pytest.mark.slow
+def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
+    """The same check for the chosen frontier model (``models/frontier_2008.toml``).
+
+    Worlds of frontier runs from 2008 on with one trend (0.6 dex/year, scatter 0.4 dex,
+    the chosen model's structure), whose trend breaks after 2012 as the frontier forecast's
+    regime model assumes: rate ~ Gamma(3.5, 35 years), slope x exp(Normal(0, ln 1.5)) per
+    break (the floor a fit without breaks uses), at most 1.06 dex/year. The chosen spec's
+    model, priors and forecast settings are fitted to each world's runs before 2017 (all of
+    them: the worlds hold frontier runs only, so the top-10 selection is off) with regime
+    changes on, and its 90% intervals should cover their share of the later runs.
+    """
+    import math
+
+    from conftest import FAST_SAMPLER, REPO
+    from flopcast.dates import decimal_year
+    from flopcast.forecasting import RegimeChanges, RegimePaths
+    from flopcast.simulate import Truth, simulate_runs
+    from flopcast.spec import load_spec
+
+    spec = load_spec(REPO / "models" / "frontier_2008.toml").with_overrides(
+        {"frontier.rule": "none", "data.select": [], "sampler": dict(FAST_SAMPLER)}
+    )
+    truth = Truth(breaks=(), slopes=(0.6,), level=23.0, scatter=0.4, start=2008.0, end=2026.0)
+    truth_model = RegimeChanges(
+        True, "on", 2012.0, 3.5, 35.0, math.log(1.5), 0.0, "truth", max_slope=1.06
+    )
+    rng = np.random.default_rng(2008)
+    per_world, breaks = [], 0
+    for k in range(16):
+        runs, _ = simulate_runs(150, truth, seed=300 + k, era_weight_recent=3.0)
+        path = RegimePaths.simulate(truth_model, np.array([truth.slopes[-1]]), 2027.0, rng)
+        breaks += int(path.n_breaks[0] > 0)
+        years = np.asarray(decimal_year(runs["date"]), dtype=float)
+        runs["compute_flop"] = runs["compute_flop"] * 10.0 ** path.offset(years)[0]
+        result = backtest_cutoffs(runs, spec, cutoff="2017-01-01", seed=3, regime_changes="on")
+        per_world.append(result.scores["in90"].mean())
+    per_world = np.array(per_world)
+    se = per_world.std(ddof=1) / np.sqrt(len(per_world))
+    print(f"cover90 per world {np.round(per_world, 2)}, mean {per_world.mean():.3f} se {se:.3f}")
+    assert 0 < breaks < 16
+    assert abs(per_world.mean() - 0.9) < max(3 * se, 0.03), (
+        f"mean cover90 {per_world.mean():.3f} (se {se:.3f}) over 16 worlds"
+    )
