@@ -82,7 +82,7 @@ def test_scatter_trend_and_per_era_scatter_are_alternatives():
         ModelStructure(breaks=1, scatter_per_era=True, scatter_trend=True)
 
 
-def test_a_fit_recovers_a_known_scatter_trend():
+def test_a_fit_recovers_a_known_scatter_trend(tmp_path):
     # One trend 2000-2025; the scatter falls from 1.5 dex (2000) to 0.45 (2025):
     # gamma = ln(0.3) / 25 = -0.048 per year. Simulated with a constant scatter of 1, then
     # each run's deviation from the trend is rescaled by the known scatter at its date
@@ -111,3 +111,10 @@ def test_a_fit_recovers_a_known_scatter_trend():
     assert s_lo < last_scatter < s_hi, f"scatter at the last run [{s_lo:.3f}, {s_hi:.3f}]"
     first, last = post["scatter_years"].values[0, 0]
     assert first == pytest.approx(years.min()) and last == pytest.approx(years.max())
+    # The saved fit reloads with the same scatter at every date.
+    from flopcast.fitting import load_fit
+
+    fitted.save(tmp_path / "fit.nc")
+    grid = np.array([1990.0, 2010.0, 2030.0])
+    reloaded = scatter_draws(load_fit(tmp_path / "fit.nc").posterior, grid)
+    assert reloaded == pytest.approx(scatter_draws(post, grid), rel=1e-12)
