@@ -14,6 +14,8 @@ The model (decimal years ``t`` relative to :data:`flopcast.spec.T_REF`, log10 FL
     slopes[k]   ~ Normal(slope_mu, slope_sd)               log10 FLOP per year, era k
     jumps[k]    ~ Normal(0, jump_sd)                       (optional) level jump at break k
     scatter[k]  ~ HalfNormal(scatter_sd)                   intrinsic spread (one or per era)
+    gamma       ~ Normal(0, scatter_trend_sd)              (scatter_trend only) the scatter at
+                  t is scatter * exp(gamma * (t - t_last)), scatter its value at the last run
     nu          ~ Gamma(2, nu_rate)                        (Student-t scatter only)
     scale[g]    ~ LogNormal(0, error_scale_sd)             (error_scale="prior" only)
     x_i         ~ Normal(mu(t_i), scatter) or StudentT(nu, mu(t_i), scatter)   true value
@@ -46,7 +48,7 @@ import pytensor.tensor as pt
 
 from flopcast.runs.error_groups import ErrorModel
 from flopcast.spec import ModelStructure
-from flopcast.trend import era_weights, piecewise_trend
+from flopcast.trend import era_weights, piecewise_trend, scatter_time_factor
 
 #: Every error group in a fixed order, so ``scale[g]`` has the same meaning in every fit.
 ERROR_GROUPS: tuple[str, ...] = tuple(ErrorModel().groups()["group"])
@@ -64,6 +66,7 @@ HYPERPARAMETERS: tuple[str, ...] = (
     "min_era",
     "nu_rate",
     "error_scale_sd",
+    "scatter_trend_sd",
 )
 
 #: Model parameters (not derived quantities) that diagnostics are computed on.
@@ -73,6 +76,7 @@ PARAMETERS: tuple[str, ...] = (
     "slopes",
     "jumps",
     "scatter",
+    "scatter_trend",
     "nu",
     "error_scale",
 )
@@ -131,6 +135,7 @@ def structure_key(structure: ModelStructure, inputs: ModelInputs | None = None) 
         structure.resolved_form,
         structure.error_scale,
         structure.fixed_breaks is not None,
+        structure.scatter_trend,
         *censored,
     )
 
@@ -209,6 +214,13 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
         else:
             scatter = pm.HalfNormal("scatter", h["scatter_sd"])
             scatter_i = scatter
+        time_trend = None
+        if structure.scatter_trend:
+            # Log-linear in time; ``scatter`` is its value at the last run (t_last).
+            gamma = pm.Normal("scatter_trend", 0.0, h["scatter_trend_sd"])
+            span = (pt.min(t), pt.max(t))
+            scatter_i = scatter * scatter_time_factor(t, gamma, span, xp=pt)
+            time_trend = (gamma, span)
 
         if structure.error_scale == "prior":
             group = pm.Data("group", data["group"])
@@ -235,7 +247,7 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
                 trend_dist = pm.Normal.dist(mu=mu, sigma=scatter_i)
             pm.Potential("x_given_trend", pm.logp(trend_dist, x).sum())
         if inputs.t_censored is not None:
-            _censored_term(data, structure, level, slopes, breaks, jumps, scatter)
+            _censored_term(data, structure, level, slopes, breaks, jumps, scatter, time_trend)
     return model
 
 
@@ -260,7 +272,7 @@ def _level_from_anchor(t, slopes, breaks, jumps, h) -> Any:
     return level
 
 
-def _censored_term(data, structure, level, slopes, breaks, jumps, scatter) -> None:
+def _censored_term(data, structure, level, slopes, breaks, jumps, scatter, time_trend) -> None:
     """Runs known to be above a bound: right-censored in log compute, so each adds
     ``log P(y > bound) = log Phi((mu - bound) / sd)`` with ``sd = sqrt(scatter^2 + sigma^2)``
     (the marginal Normal form; the true value of a censored run is integrated out)."""
@@ -271,6 +283,8 @@ def _censored_term(data, structure, level, slopes, breaks, jumps, scatter) -> No
     if structure.scatter_per_era:
         weights = era_weights(t_c, breaks, xp=pt)
         scatter_c = pt.exp(sum(w * pt.log(scatter[k]) for k, w in enumerate(weights)))
+    elif structure.scatter_trend:
+        scatter_c = scatter * scatter_time_factor(t_c, *time_trend, xp=pt)
     else:
         scatter_c = scatter
     sd = pt.sqrt(scatter_c**2 + sigma_c**2)
@@ -291,4 +305,5 @@ def default_hyper(priors, break_lo: float, break_hi: float) -> dict[str, float]:
         "min_era": priors.min_era_years,
         "nu_rate": priors.nu_rate,
         "error_scale_sd": priors.error_scale_sd,
+        "scatter_trend_sd": priors.scatter_trend_sd,
     }

@@ -173,6 +173,9 @@ class ModelStructure(_Strict):
     jump: bool = False
     scatter: Literal["normal", "student_t"] = "normal"
     scatter_per_era: bool = False
+    #: Scatter that varies smoothly in time: ``scatter * exp(scatter_trend * (t - t_last))``,
+    #: ``scatter`` its value at the last run; held at its end values outside the data's years.
+    scatter_trend: bool = False
     form: Literal["auto", "marginal", "latent"] = "auto"
     error_scale: Literal["known", "prior"] = "known"
     #: Break dates fixed instead of inferred (decimal years, one per break).
@@ -199,6 +202,8 @@ class ModelStructure(_Strict):
                 )
         if self.breaks == 0 and (self.jump or self.scatter_per_era):
             raise ValueError("jump and scatter_per_era need at least one break (breaks >= 1)")
+        if self.scatter_trend and self.scatter_per_era:
+            raise ValueError("scatter_trend and scatter_per_era are alternatives; choose one")
         return self
 
     @property
@@ -231,6 +236,8 @@ class PriorSpec(_Strict):
     nu_rate: float = Field(0.1, gt=0)
     #: Spread (log-scale sd) of the prior on each error group's scale when error_scale="prior".
     error_scale_sd: float = Field(0.3, gt=0, le=3)
+    #: Trend of the scatter (scatter_trend = true): change of ln(scatter) per year, Normal(0, sd).
+    scatter_trend_sd: float = Field(0.05, gt=0, le=1)
 
     _break_dates = field_validator("break_min", "break_max", mode="before")(_decimal_year_field)
 

@@ -137,6 +137,31 @@ def era_weights(t: Any, breaks: Any, *, jump_width: float = JUMP_WIDTH_YEARS, xp
     return weights
 
 
+def scatter_time_factor(years: Any, trend: Any, span: Any, xp: ModuleType = np) -> Any:
+    """Factor by which a smoothly varying scatter differs from its value at the last run.
+
+    ``exp(trend * (clip(t, first, last) - last))``: log-linear in time within the data's years
+    ``span = (first, last)``, held at its end values outside them, so a forecast never
+    extrapolates the scatter's trend (a shrinking scatter does not shrink further after the
+    last run, a growing one does not grow). ``trend`` is the change of ln(scatter) per year.
+    Numpy shapes: ``years`` (n,), ``trend`` (S,), ``span`` (S, 2); result (S, n). PyTensor
+    (``xp=pt``): scalars ``trend`` and span bounds, result (n,).
+
+    Examples
+    --------
+    >>> f = scatter_time_factor(np.array([2000.0, 2005.0, 2010.0, 2030.0]), np.array([-0.1]),
+    ...                         np.array([[2005.0, 2010.0]]))
+    >>> np.round(f, 3).tolist()
+    [[1.649, 1.649, 1.0, 1.0]]
+    """
+    if xp is np:
+        first, last = np.asarray(span, dtype=float)[:, :1], np.asarray(span, dtype=float)[:, 1:]
+        gamma = np.asarray(trend, dtype=float)[:, None]
+        return np.exp(gamma * (np.clip(np.asarray(years, dtype=float), first, last) - last))
+    first, last = span
+    return xp.exp(trend * (xp.clip(years, first, last) - last))
+
+
 def era_index(t: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     """Hard era index (0..K) of each time for one set of break dates."""
     return np.searchsorted(np.sort(np.asarray(breaks, dtype=float)), np.asarray(t), side="right")

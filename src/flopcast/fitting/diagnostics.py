@@ -234,7 +234,17 @@ def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) 
     base = sampler_diagnostics(
         posterior,
         sample_stats,
-        ("breaks", "level", "slopes", "jumps", "scatter", "nu", "error_scale", "e"),
+        (
+            "breaks",
+            "level",
+            "slopes",
+            "jumps",
+            "scatter",
+            "scatter_trend",
+            "nu",
+            "error_scale",
+            "e",
+        ),
         advice="Try more tuning/draws (sampler.tune, sampler.draws), fewer breaks, "
         "or fixed breaks.",
     )

@@ -37,7 +37,7 @@ from flopcast.fitting.latent import latent_posterior
 from flopcast.formatting import jsonable
 from flopcast.intervals import CI_LEVEL, central_interval, interval_columns
 from flopcast.spec import T_REF, ModelSpec
-from flopcast.trend import era_weights, piecewise_trend
+from flopcast.trend import era_weights, piecewise_trend, scatter_time_factor
 
 if TYPE_CHECKING:
     import arviz as az
@@ -73,6 +73,9 @@ def trend_draws(posterior: xr.Dataset, years: np.ndarray) -> np.ndarray:
 def scatter_draws(posterior: xr.Dataset, years: np.ndarray) -> np.ndarray:
     """Intrinsic scatter (dex) at each year for each draw: (samples, n)."""
     scatter = stack_draws(posterior, "scatter")
+    if "scatter_trend" in posterior:  # smooth in time, held at its ends outside the data
+        gamma, span = (stack_draws(posterior, k) for k in ("scatter_trend", "scatter_years"))
+        return scatter[:, None] * scatter_time_factor(np.asarray(years, dtype=float), gamma, span)
     if scatter.ndim == 1:
         return np.broadcast_to(scatter[:, None], (scatter.shape[0], len(years)))
     t = np.asarray(years, dtype=float) - T_REF

@@ -218,6 +218,12 @@ def _posterior_dataset(raw: Any, spec: ModelSpec, inputs: ModelInputs) -> xr.Dat
         out["scatter"] = _get("scatter", "era", k + 1)
     else:
         out["scatter"] = _get("scatter", None)
+    if spec.model.scatter_trend:  # the data's first and last years bound the scatter's trend
+        out["scatter_trend"] = _get("scatter_trend", None)
+        span = np.broadcast_to(
+            inputs.t[[inputs.t.argmin(), inputs.t.argmax()]] + T_REF, (n_chain, n_draw, 2)
+        )
+        out["scatter_years"] = xr.DataArray(span, dims=("chain", "draw", "scatter_span"))
     if spec.model.scatter == "student_t":
         out["nu"] = _get("nu", None)
     if spec.model.error_scale == "prior":
