@@ -155,6 +155,18 @@ def test_no_fit_sees_a_run_published_after_its_origin(harness, standard_runs):
     assert np.array_equal(again.fits["2016-07-01"].posterior["slopes"].to_numpy(), before)
 
 
+def test_an_origin_scores_the_same_whichever_origins_run_with_it(harness, standard_runs):
+    # The scoring draws are seeded by the origin's date, not by its place in the list.
+    runs, _ = standard_runs
+    alone = backtest(runs, fast_spec(), origins=[2018], baselines=True)
+    origin = pd.Timestamp("2018-07-01")
+    together = harness.runs.loc[pd.to_datetime(harness.runs["origin"]) == origin]
+    columns = ["model", "target", "log10_compute", "log_score", "crps", "pit"]
+    pd.testing.assert_frame_equal(
+        alone.runs[columns].reset_index(drop=True), together[columns].reset_index(drop=True)
+    )
+
+
 def test_compiled_model_is_reused_across_origins(harness):
     assert harness.fits["2019-07-01"].provenance["timings_s"]["compiled_model_reused"] == 1.0
 

@@ -222,7 +222,7 @@ def backtest(
     parts: list[pd.DataFrame] = []
     per_origin: list[dict[str, Any]] = []
     fits: dict[str, Fit] = {}
-    for i, origin in enumerate(dates):
+    for origin in dates:
         label = origin.date().isoformat()
         origin_set = "test" if origin.year >= test_from else "development"
         train = table.loc[pd.to_datetime(table["date"]) < origin]
@@ -241,7 +241,9 @@ def backtest(
         fit_seconds = time.perf_counter() - started
         if keep_fits:
             fits[label] = fitted
-        rng = np.random.default_rng([seed, 11, i])
+        # Seeded by the origin's date, not its place in the list: an origin scores the
+        # same whichever other origins run with it (e.g. "2018:2023" or "2012:2023").
+        rng = np.random.default_rng([seed, 11, origin.year, origin.month, origin.day])
         origin_year = to_decimal_year(origin)
         before = everything.loc[everything["date"] < origin]
         for target in targets:
