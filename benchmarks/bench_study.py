@@ -100,6 +100,11 @@ def main() -> None:
         f"price-performance fits {timing['sum_price_performance_s']:.0f} s, worker imports "
         f"{timing['sum_import_s']:.0f} s"
     )
+    busy = table.groupby("worker")["wall_s"].sum()
+    print(
+        "variant seconds per worker (both busy to the end means the study is CPU-bound): "
+        + ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in busy.items())
+    )
     fitted = table[table["fit_shared_with"].fillna("") == ""]
     print(
         f"draws scale {args.draws_scale or 1}: smallest bulk / tail ESS over the fitted "
