@@ -4,6 +4,7 @@ Not a test. Run from the repository root::
 
     python benchmarks/bench_fit.py            # cold (fresh process, empty caches) + warm
     python benchmarks/bench_fit.py --repeat 3
+    python benchmarks/bench_fit.py --skip-cold --skip-latent --draws 500   # fewer draws
 
 *Cold* runs a new Python process with fresh, empty PyTensor and numba cache directories, so
 it pays for imports, graph building and the numba compile. *Warm* refits in one process
@@ -50,6 +51,7 @@ def _ess_report(result) -> dict:
 
     post = result.posterior
     ess = az.ess(post[["breaks", "doubling_months"]], method="bulk")
+    tail = az.ess(post[["breaks", "doubling_months"]], method="tail")
     sample_s = result.provenance["timings_s"]["sample"]
     out = {"break_date": float(ess["breaks"].values[0])}
     for k in range(post.sizes["era"]):
@@ -57,6 +59,7 @@ def _ess_report(result) -> dict:
     return {
         "ess_bulk": out,
         "ess_per_s": {k: v / sample_s for k, v in out.items()},
+        "min_ess_tail": float(min(tail["breaks"].min(), tail["doubling_months"].min())),
         "max_rhat": result.diagnostics.max_rhat,
         "divergences": result.diagnostics.divergences,
     }
@@ -77,16 +80,22 @@ def cold(spec: str) -> dict:
     return result
 
 
-def warm(spec_name: str, repeat: int) -> list[dict]:
+def _spec(spec_name: str, draws: int | None):
+    from flopcast.spec import load_spec
+
+    spec = load_spec(spec_name)
+    return spec if draws is None else spec.with_overrides({"sampler.draws": draws})
+
+
+def warm(spec_name: str, repeat: int, draws: int | None = None) -> list[dict]:
     import warnings
 
     warnings.filterwarnings("ignore")
     import flopcast
     from flopcast.fitting import fit
-    from flopcast.spec import load_spec
 
     runs = flopcast.load_runs()
-    spec = load_spec(spec_name)
+    spec = _spec(spec_name, draws)
     fit(runs, spec, progress=False)  # compile once
     rows = []
     for i in range(repeat):
@@ -97,10 +106,8 @@ def warm(spec_name: str, repeat: int) -> list[dict]:
     return rows
 
 
-def latent(spec_name: str, repeat: int) -> list[dict]:
-    from flopcast.spec import load_spec
-
-    spec = load_spec(spec_name).with_overrides({"model.form": "latent"})
+def latent(spec_name: str, repeat: int, draws: int | None = None) -> list[dict]:
+    spec = _spec(spec_name, draws).with_overrides({"model.form": "latent"})
     import flopcast
     from flopcast.fitting import fit
 
@@ -128,6 +135,8 @@ def main() -> None:
     parser.add_argument("--spec", default="two_eras")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--skip-latent", action="store_true")
+    parser.add_argument("--draws", type=int, default=None, help="Warm fits' draws per chain.")
     args = parser.parse_args()
     print(f"1-minute load average at the start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cpu)")
     if not args.skip_cold:
@@ -136,14 +145,15 @@ def main() -> None:
             f"cold  (new process, empty caches): wall {c['process_wall']:.1f} s = import "
             f"{c['import']:.1f} + compile {c['compile']:.1f} + sample {c['sample']:.2f} + other"
         )
-    for row in warm(args.spec, args.repeat):
+    for row in warm(args.spec, args.repeat, args.draws):
         print(
             f"warm  marginal: wall {row['wall']:.2f} s (sample {row['sample']:.2f} s); "
             f"bulk ESS {json.dumps({k: round(v) for k, v in row['ess_bulk'].items()})}; "
+            f"min tail ESS {row['min_ess_tail']:.0f}; "
             f"ESS/s {json.dumps({k: round(v) for k, v in row['ess_per_s'].items()})}; "
             f"max R-hat {row['max_rhat']:.4f}; divergences {row['divergences']}"
         )
-    for row in latent(args.spec, args.repeat):
+    for row in [] if args.skip_latent else latent(args.spec, args.repeat, args.draws):
         print(
             f"warm  latent:   wall {row['wall']:.2f} s (sample {row['sample']:.2f} s; first "
             f"fit incl. compile {row['first_fit_wall']:.1f} s); bulk ESS "
@@ -151,6 +161,8 @@ def main() -> None:
             f"max R-hat {row['max_rhat']:.4f}; divergences {row['divergences']}"
         )
     print(f"1-minute load average at the end: {os.getloadavg()[0]:.2f}")
+    if args.draws is not None:
+        print(f"(warm fits at {args.draws} draws per chain, the spec's tuning)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ it was split (compile, sampling, forecast, price-performance fit, worker import)
 compiled its model or reused one, which worker ran it, its status; then the totals: model
 compiles versus distinct model structures, and summed seconds per phase.
 
+``--draws-scale 0.5`` halves every variant's draws after warm-up (``run_study``'s
+``draws_scale``) and prints the smallest bulk and tail ESS of any variant, to check that the
+medians and 90% intervals a study reports still rest on about 1000 effective draws.
+
 Target (issue 5, item 3): <= 60 s for about 24 variants on a 2-core machine, compiling each
 model structure once. Each fit samples 4 chains x 1000 draws as the shipped specs say (the
 three-era variant 4 x 2000 after 2000 tuning steps), so the figure is for results a brief
@@ -38,6 +42,12 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--out", default=None, help="Also write the study files here.")
     parser.add_argument("--json", default=None, help="Write the timing summary here.")
+    parser.add_argument(
+        "--draws-scale",
+        type=float,
+        default=None,
+        help="Scale every variant's draws (run_study's draws_scale; default: the specs').",
+    )
     args = parser.parse_args()
 
     import warnings
@@ -52,6 +62,7 @@ def main() -> None:
         scheduler=args.scheduler,
         only=args.only,
         progress=sys.stderr.isatty(),
+        draws_scale=args.draws_scale,
     )
     wall = time.perf_counter() - START
     table = result.table()
@@ -65,6 +76,8 @@ def main() -> None:
         "price_performance_s",
         "import_s",
         "compiled",
+        "min_ess_bulk",
+        "min_ess_tail",
         "fit_shared_with",
         "worker",
         "status",
@@ -86,6 +99,23 @@ def main() -> None:
         f"{timing['sum_sample_s']:.0f} s, forecasts {timing['sum_forecast_s']:.0f} s, "
         f"price-performance fits {timing['sum_price_performance_s']:.0f} s, worker imports "
         f"{timing['sum_import_s']:.0f} s"
+    )
+    busy = table.groupby("worker")["wall_s"].sum()
+    print(
+        "variant seconds per worker (both busy to the end means the study is CPU-bound): "
+        + ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in busy.items())
+    )
+    fitted = table[table["fit_shared_with"].fillna("") == ""]
+    print(
+        f"draws scale {args.draws_scale or 1}: smallest bulk / tail ESS over the fitted "
+        f"parameters of any variant {fitted['min_ess_bulk'].min():.0f} / "
+        f"{fitted['min_ess_tail'].min():.0f}; variants below 1000: "
+        + (
+            ", ".join(
+                fitted.loc[fitted[["min_ess_bulk", "min_ess_tail"]].min(axis=1) < 1000, "label"]
+            )
+            or "none"
+        )
     )
     verdict = "meets" if wall <= 60 else f"misses by {wall - 60:.0f} s"
     print(

@@ -122,6 +122,35 @@ def generated_sources_outside_tmp() -> Iterator[Path]:
 #: Compiled models by (backend, structure), reused across datasets and priors.
 _COMPILED: dict[tuple, Any] = CacheDict("fitting.compiled_models")
 
+#: What nutpie compiles the log density with: ``"numba"`` (the default) or ``"jax"``
+#: (needs ``jax``; benchmarks/bench_backends.py measures it). JAX compiles the default
+#: model about four times faster but samples it about fifteen times slower (nutpie calls
+#: back into Python for every gradient), so it is not offered in the spec; see
+#: docs/development.md, "Sampler backends".
+NUTPIE_BACKEND: str = "numba"
+
+
+def _compile_nutpie(model: Any, backend: str) -> Any:
+    """``nutpie.compile_pymc_model`` with the settings each backend needs here."""
+    import nutpie
+
+    if backend == "numba":
+        return nutpie.compile_pymc_model(model)
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # the model is float64
+    # freeze_model=False keeps pm.Data inputs replaceable (with_data), as with numba;
+    # gradients from PyTensor: JAX's own gradient of the break gaps is NaN at the start.
+    return nutpie.compile_pymc_model(
+        model, backend="jax", gradient_backend="pytensor", freeze_model=False
+    )
+
+
+def _data_names(compiled: Any) -> set[str]:
+    """Names of the inputs a compiled nutpie model can replace (both backends)."""
+    shared = getattr(compiled, "shared_data", None)
+    return set(shared if shared is not None else compiled._shared_data)
+
 
 def clear_model_cache() -> None:
     """Forget compiled models (the next fit of each structure compiles again)."""
@@ -132,7 +161,8 @@ def _sample(spec: ModelSpec, inputs: ModelInputs, seed: int, progress: bool) -> 
     """Sample the model; return the raw InferenceData and timings (seconds)."""
     structure = spec.model
     sampler = spec.sampler
-    key: tuple[Any, ...] = (sampler.backend, structure_key(structure, inputs))
+    backend = NUTPIE_BACKEND if sampler.backend == "nutpie" else sampler.backend
+    key: tuple[Any, ...] = (backend, structure_key(structure, inputs))
     if structure.resolved_form == "latent":
         key += (len(inputs.y),)  # the latent vector's length is part of the compiled graph
     timings: dict[str, float] = {}
@@ -143,10 +173,10 @@ def _sample(spec: ModelSpec, inputs: ModelInputs, seed: int, progress: bool) -> 
 
         if not cached:
             model = build_model(structure, inputs)
-            _COMPILED[key] = (nutpie.compile_pymc_model(model), model)
+            _COMPILED[key] = (_compile_nutpie(model, backend), model)
         compiled, _ = _COMPILED[key]
         # nutpie keeps only the inputs the log-density uses (e.g. no jump_sd without jumps).
-        names = set(compiled.shared_data)
+        names = _data_names(compiled)
         compiled = compiled.with_data(**{k: v for k, v in inputs.as_data().items() if k in names})
         timings["compile"] = time.perf_counter() - start
         start = time.perf_counter()
