@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +25,8 @@ from flopcast.report import (
     spec_to_toml,
     write_report,
 )
+from flopcast.report.document import Banner
+from flopcast.report.sections import diagnostics_section, findings_section
 from flopcast.spec import ModelSpec, load_spec
 
 
@@ -65,7 +68,8 @@ def test_the_report_saves_the_frontier_fit_and_says_where_its_frontier_comes_fro
     findings = markdown.split("## Key findings", 1)[1].split("\n## ", 1)[0]
     methods = markdown.split("## Method notes", 1)[1].split("\n## ", 1)[0]
     assert note in findings and "**The frontier model.**" in methods
-    assert "default, chosen on the backtest's development origins, is 'frontier\\_2008\\_t'" in methods
+    default = "default, chosen on the backtest's development origins, is 'frontier\\_2008\\_t'"
+    assert default in methods
     assert "docs/explanation/backtests.md" in findings
 
 
@@ -137,3 +141,33 @@ def test_the_default_frontier_model_follows_the_report_spec():
     assert resolve_frontier_spec("population", load_spec("two_eras")) is None
     assert resolve_frontier_spec(None, load_spec("frontier")) is None
     assert resolve_frontier_spec("frontier", load_spec("two_eras")).name == "frontier"
+
+
+def _with_problems(fit: Fit, problems: list[str]) -> Fit:
+    """A copy of ``fit`` whose saved diagnostics list ``problems`` (none: it passed)."""
+    copy = Fit(fit.spec, fit.runs, fit.idata, fit.provenance)
+    copy.__dict__["diagnostics"] = replace(fit.diagnostics, problems=problems)
+    return copy
+
+
+def test_sampling_problems_of_the_frontier_fit_are_reported_loudly(report, frontier):
+    population = _with_problems(report.fit, [])
+    damaged = _with_problems(frontier, ["3 divergent transitions"])
+    healthy = _with_problems(frontier, [])
+    fc = forecast(population, until="2030-12-31", cost=False, frontier_fit=damaged)
+
+    def banners(section) -> list[Banner]:
+        return [b for b in section.blocks if isinstance(b, Banner)]
+
+    (banner,) = banners(findings_section(population, fc, frontier_fit=damaged))
+    assert banner.title == (
+        "SAMPLING PROBLEMS of the frontier model 'frontier_small': do not trust the frontier "
+        "numbers until they are fixed"
+    )
+    assert "3 divergent transitions" in banner.items
+    titles = [b.title for b in banners(diagnostics_section(population, damaged))]
+    assert titles == ["All sampler diagnostics passed.", banner.title]
+    # A healthy frontier fit adds no banner to the findings, a green one to the diagnostics.
+    assert not banners(findings_section(population, fc, frontier_fit=healthy))
+    titles = [b.title for b in banners(diagnostics_section(population, healthy))]
+    assert titles[1] == "All sampler diagnostics of the frontier model 'frontier_small' passed."

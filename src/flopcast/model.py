@@ -284,7 +284,8 @@ def _censored_term(data, structure, level, slopes, breaks, jumps, scatter, time_
         weights = era_weights(t_c, breaks, xp=pt)
         scatter_c = pt.exp(sum(w * pt.log(scatter[k]) for k, w in enumerate(weights)))
     elif structure.scatter_trend:
-        scatter_c = scatter * scatter_time_factor(t_c, *time_trend, xp=pt)
+        gamma, span = time_trend
+        scatter_c = scatter * scatter_time_factor(t_c, gamma, span, xp=pt)
     else:
         scatter_c = scatter
     sd = pt.sqrt(scatter_c**2 + sigma_c**2)

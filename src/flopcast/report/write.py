@@ -86,8 +86,14 @@ def build_sections(
         data = matching_data(fit)
     cost_runs = data.runs if data is not None else None
     skill = skill_section(backtest)
+    # The fit the frontier numbers come from: its diagnostics are reported beside the fit's.
+    forecast_frontier = frontier_fit
+    if forecast is not None and forecast.frontier_fit is not None:
+        forecast_frontier = forecast.frontier_fit
     sections = [
-        findings_section(fit, forecast, skill_section=skill is not None),
+        findings_section(
+            fit, forecast, skill_section=skill is not None, frontier_fit=forecast_frontier
+        ),
         classic_section(fit),
         posteriors_section(fit),
         frontier_section(fit, frontier_fit, frontier_n),
@@ -99,7 +105,7 @@ def build_sections(
         sections.append(study_section(study, study_figure))
     sections += [s for s in [skill] if s is not None]
     sections += [
-        diagnostics_section(fit),
+        diagnostics_section(fit, forecast_frontier),
         provenance_section(fit, data),
         methods_section(fit, forecast, skill_section=skill is not None),
         reproduction_section(fit, command),

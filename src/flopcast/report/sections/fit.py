@@ -45,12 +45,20 @@ def _bounds(row: pd.Series, prefix: str = "") -> tuple[float, float]:
     return float(row[f"{prefix}{low}"]), float(row[f"{prefix}{high}"])
 
 
-def findings_section(fit: Fit, fc: Forecast | None, *, skill_section: bool = False) -> Section:
-    """Key findings, behind a loud banner when the sampler diagnostics failed.
+def findings_section(
+    fit: Fit,
+    fc: Forecast | None,
+    *,
+    skill_section: bool = False,
+    frontier_fit: Fit | None = None,
+) -> Section:
+    """Key findings, behind a loud banner when the sampler diagnostics of the fit (or of the
+    separate frontier fit the frontier numbers come from) failed.
     ``skill_section``: the report has a "Forecast skill" section to point to."""
     sec = Section(slug("Key findings"), "Key findings")
-    if not fit.diagnostics.ok:
-        sec.blocks.append(diagnostics_banner(fit))
+    for checked in (fit, frontier_fit):
+        if checked is not None and not checked.diagnostics.ok:
+            sec.blocks.append(diagnostics_banner(checked, named=checked is frontier_fit))
     for part in findings(fit, fc, skill_section=skill_section):
         if isinstance(part, list):
             sec.blocks.append(BulletList(tuple(part)))
@@ -214,14 +222,17 @@ def frontier_section(fit: Fit, frontier_fit: Fit | None, n: int) -> Section:
     return sec
 
 
-def diagnostics_banner(fit: Fit) -> Banner:
-    """A green box when the sampler diagnostics passed, a red one listing the problems."""
+def diagnostics_banner(fit: Fit, *, named: bool = False) -> Banner:
+    """A green box when the sampler diagnostics passed, a red one listing the problems;
+    ``named``: the box names the fit's spec (for the separate frontier fit)."""
     diag = fit.diagnostics
+    of = f" of the frontier model '{fit.spec.name}'" if named else ""
     if diag.ok:
-        return Banner("ok", "All sampler diagnostics passed.")
+        return Banner("ok", f"All sampler diagnostics{of} passed.")
+    what = "the frontier numbers" if named else "these numbers"
     return Banner(
         "danger",
-        "SAMPLING PROBLEMS: do not trust these numbers until they are fixed",
+        f"SAMPLING PROBLEMS{of}: do not trust {what} until they are fixed",
         (
             *diag.problems,
             "Try more tuning or draws (sampler.tune, sampler.draws), fewer breaks, or fixed "
@@ -230,11 +241,23 @@ def diagnostics_banner(fit: Fit) -> Banner:
     )
 
 
-def diagnostics_section(fit: Fit) -> Section:
-    """Every sampler check with its value, threshold and status, and the sampler settings."""
+def diagnostics_section(fit: Fit, frontier_fit: Fit | None = None) -> Section:
+    """Every sampler check with its value, threshold and status, and the sampler settings;
+    then the same for the separate frontier fit, when the frontier numbers come from one."""
     sec = Section(slug("Diagnostics"), "Diagnostics")
+    _diagnostics_blocks(sec, fit, named=False)
+    if frontier_fit is not None:
+        sec.blocks.append(
+            Paragraph(f"**The frontier model '{frontier_fit.spec.name}'** (its separate fit):")
+        )
+        _diagnostics_blocks(sec, frontier_fit, named=True)
+    return sec
+
+
+def _diagnostics_blocks(sec: Section, fit: Fit, *, named: bool) -> None:
+    """The banner, the table of checks and the sampler settings of one fit, into ``sec``."""
     diag = fit.diagnostics
-    sec.blocks.append(diagnostics_banner(fit))
+    sec.blocks.append(diagnostics_banner(fit, named=named))
 
     def status(ok: bool) -> str:
         return "pass" if ok else "FAIL"
@@ -281,4 +304,3 @@ def diagnostics_section(fit: Fit) -> Section:
             "Thresholds follow Vehtari et al. (2021)."
         )
     )
-    return sec
