@@ -248,7 +248,7 @@ def diagnostics_section(fit: Fit, frontier_fit: Fit | None = None) -> Section:
     _diagnostics_blocks(sec, fit, named=False)
     if frontier_fit is not None:
         sec.blocks.append(
-            Paragraph(f"**The frontier model '{frontier_fit.spec.name}'** (its separate fit):")
+            Paragraph("its separate fit:", lead=f"The frontier model '{frontier_fit.spec.name}', ")
         )
         _diagnostics_blocks(sec, frontier_fit, named=True)
     return sec
