@@ -133,7 +133,8 @@ def fit_seeds(
             }
         )
         status = "ok" if diag.ok else "; ".join(diag.problems)
-        print(f"  {spec_name} seed {seed:>3}: {wall:6.1f} s ({cpu:5.1f} s CPU)  {status}", flush=True)
+        line = f"  {spec_name} seed {seed:>3}: {wall:6.1f} s ({cpu:5.1f} s CPU)  {status}"
+        print(line, flush=True)
     return rows
 
 
