@@ -262,7 +262,7 @@ def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime
     error) scored against the same fit: the future is averaged out within each world, the
     worlds share nothing, and the standard error over worlds is honest. With one future per
     world it is not: most worlds then cover 0.95-1.0 at 90% and the few that draw a hard
-    break 0.2-0.7, a skewed statistic whose mean over 12 worlds read 0.968 (se 0.008) when
+    break 0.15-0.8, a skewed statistic whose mean over 12 worlds read 0.968 (se 0.008) when
     none of them drew a hard break, while 40 such worlds gave 0.899 (se 0.030): docs,
     explanation/backtests.
     """
