@@ -243,58 +243,83 @@ def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known finding (issue 10, item 5): the frontier model's 90% intervals over-cover "
-    "in worlds that follow it (mean 0.968, se 0.008, over 12 worlds; 0.94 with regime "
-    "changes off and no future breaks); cause not yet found",
-)
 def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
     """The same check for the chosen frontier model (``models/frontier_2008_t.toml``).
 
-    Worlds of frontier runs from 2008 on with one trend (0.6 dex/year) and Student-t
-    scatter (scale 0.4 dex, degrees of freedom drawn per world from the model's prior
-    Gamma(2, 0.1)), the chosen model's structure, whose trend breaks after 2012
-    as the frontier forecast's regime model assumes: rate ~ Gamma(3.5, 35 years), slope
-    x exp(Normal(0, ln 1.5)) per break (the floor a fit without breaks uses), at most 1.06
-    dex/year. The chosen spec's model, priors and forecast settings are fitted to each
-    world's runs before 2017 (all of them: the worlds hold frontier runs only, so the top-10
-    selection is off) with regime changes on, and its 90% intervals should cover their
-    share of the later runs.
+    Worlds that follow the frontier forecast's whole generative story: frontier runs from
+    2008 on around one trend (0.6 dex/year) with Student-t scatter (scale 0.4 dex, degrees
+    of freedom drawn per world from the model's prior Gamma(2, 0.1)) and the simulated
+    measurement errors; then breaks exactly as the regime model draws them for a fit
+    without breaks: from 5 years before the last training run (the undetectable window),
+    those in the window acting from the last run, rate ~ Gamma(3.5, 35 years) per path,
+    slope x exp(Normal(0, ln 1.5)) per break, at most 1.06 dex/year. The chosen spec's
+    model, priors and forecast settings are fitted to each world's runs before 2017 (all of
+    them: the worlds hold frontier runs only, so the top-10 selection is off) with regime
+    changes on.
+
+    As the story has no break inside the training data, the later runs of a world can be
+    drawn again, in ``futures`` independent futures (break path, scatter, measurement
+    error) scored against the same fit: the future is averaged out within each world, the
+    worlds share nothing, and the standard error over worlds is honest. With one future per
+    world it is not: most worlds then cover 0.95-1.0 at 90% and the few that draw a hard
+    break 0.15-0.8, a skewed statistic whose mean over 12 worlds read 0.968 (se 0.008) when
+    none of them drew a hard break, while 40 such worlds gave 0.899 (se 0.030): docs,
+    explanation/backtests.
     """
     import math
 
     from conftest import FAST_SAMPLER, REPO
     from flopcast.dates import decimal_year
     from flopcast.forecasting import RegimeChanges, RegimePaths
+    from flopcast.runs.error_groups import assign_error_groups
     from flopcast.simulate import Truth, simulate_runs
-    from flopcast.spec import load_spec
+    from flopcast.spec import T_REF, load_spec
 
+    worlds, futures = 18, 10
     spec = load_spec(REPO / "models" / "frontier_2008_t.toml").with_overrides(
         {"frontier.rule": "none", "data.select": [], "sampler": dict(FAST_SAMPLER)}
     )
-    truth = Truth(breaks=(), slopes=(0.6,), level=23.0, scatter=1.0, start=2008.0, end=2026.0)
-    truth_model = RegimeChanges(
-        True, "on", 2012.0, 3.5, 35.0, math.log(1.5), 0.0, "truth", max_slope=1.06
-    )
+    truth = Truth(breaks=(), slopes=(0.6,), level=23.0, scatter=0.4, start=2008.0, end=2026.0)
+    cutoff = pd.Timestamp("2017-01-01")
     rng = np.random.default_rng(2008)
-    per_world, breaks = [], 0
-    for k in range(12):
-        runs, x = simulate_runs(100, truth, seed=300 + k, era_weight_recent=3.0)
+    cover50, cover90, broken = [], [], 0
+    for k in range(worlds):
+        runs, _ = simulate_runs(100, truth, seed=300 + k, era_weight_recent=3.0)
         years = np.asarray(decimal_year(runs["date"]), dtype=float)
-        # Student-t scatter in place of the simulated Normal one (measurement error kept).
-        mu = truth.level + truth.slopes[0] * (years - 2010.0)
-        x_t = mu + 0.4 * rng.standard_t(rng.gamma(2.0, 1 / 0.1), size=len(x))
-        runs["compute_flop"] = runs["compute_flop"] * 10.0 ** (x_t - x)
-        path = RegimePaths.simulate(truth_model, np.array([truth.slopes[-1]]), 2027.0, rng)
-        breaks += int(path.n_breaks[0] > 0)
-        runs["compute_flop"] = runs["compute_flop"] * 10.0 ** path.offset(years)[0]
-        result = backtest_cutoffs(runs, spec, cutoff="2017-01-01", seed=3, regime_changes="on")
-        per_world.append(result.scores["in90"].mean())
-    per_world = np.array(per_world)
-    se = per_world.std(ddof=1) / np.sqrt(len(per_world))
-    print(f"cover90 per world {np.round(per_world, 2)}, mean {per_world.mean():.3f} se {se:.3f}")
-    assert 0 < breaks < 12
-    assert abs(per_world.mean() - 0.9) < max(3 * se, 0.03), (
-        f"mean cover90 {per_world.mean():.3f} (se {se:.3f}) over 12 worlds"
-    )
+        sigma = assign_error_groups(runs)["sigma_log10"].to_numpy()
+        before = (runs["date"] < cutoff).to_numpy()
+        nu = rng.gamma(2.0, 1 / 0.1)  # the model's prior on the degrees of freedom
+        regime = RegimeChanges(
+            True,
+            "on",
+            float(years[before].max()),  # the last training run
+            3.5,
+            35.0,
+            math.log(1.5),
+            0.0,
+            "truth",
+            max_slope=1.06,
+            lookback=5.0,
+        )
+        paths = RegimePaths.simulate(regime, np.full(futures, truth.slopes[0]), 2027.0, rng)
+        broken += int((paths.n_breaks > 0).sum())
+        trend = truth.level + truth.slopes[0] * (years - T_REF) + paths.offset(years)
+        scatter = truth.scatter * rng.standard_t(nu, size=trend.shape)
+        log10 = trend + scatter + sigma * rng.standard_normal(trend.shape)
+        tables = [runs[before].assign(compute_flop=10.0 ** log10[0, before])]
+        for r in range(futures):
+            later = runs[~before].assign(compute_flop=10.0 ** log10[r, ~before])
+            tables.append(later.assign(system=later["system"] + f"-future{r}"))
+        world = pd.concat(tables, ignore_index=True).sort_values("date", kind="stable")
+        result = backtest_cutoffs(world, spec, cutoff=cutoff, seed=3, regime_changes="on")
+        cover50.append(result.scores["in50"].mean())
+        cover90.append(result.scores["in90"].mean())
+    for level, per_world in ((0.5, np.array(cover50)), (0.9, np.array(cover90))):
+        # Worlds share nothing, so the mean over them has the between-world sd / sqrt(n).
+        se = per_world.std(ddof=1) / np.sqrt(worlds)
+        print(f"cover{level:.0%} per world {np.round(per_world, 2)}")
+        print(f"cover{level:.0%} mean {per_world.mean():.3f} se {se:.3f} over {worlds} worlds")
+        assert abs(per_world.mean() - level) < max(3 * se, 0.03), (
+            f"mean cover {per_world.mean():.3f} at {level} (se {se:.3f}) over {worlds} worlds"
+        )
+    assert 0 < broken < worlds * futures  # some futures broke, some did not
