@@ -25,7 +25,7 @@ def test_without_a_scale_the_tasks_carry_each_specs_own_draws():
     plain = _jobs(study, None, None)
     assert _draws(plain) == _draws(_jobs(study, None, None, 1.0))
     assert _draws(plain)["base"] == 1000
-    assert _draws(plain)["coverage_50"] == 3000  # the variant's own override
+    assert _draws(plain)["frontier_top5"] == 3000  # the variant's own override
 
 
 def test_a_scale_halves_draws_keeps_tuning_and_the_grouping_of_variants():
