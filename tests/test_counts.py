@@ -134,6 +134,8 @@ def test_forecast_count_table_and_json(standard_fit):
     assert len(rows) == len(table)
     assert set(rows[0]) == {"threshold_flop", "year", "median", "ci90", "cumulative", "observed"}
     assert set(rows[0]["cumulative"]) == {"median", "ci90"}
+    block = fc.to_json_dict()
+    assert block["counts_tail"] == fc.counts.tail and "residuals" in block["counts_tail"]
     assert "runs above each threshold" in fc.format_tables()
     again = forecast(standard_fit, until="2028-12-31", cost=False, seed=3).count_table()
     pd.testing.assert_frame_equal(table, again)

@@ -257,8 +257,10 @@ class Forecast:
         for a frontier fit), ``cost_usd`` (the frontier run's cost, same layout; empty when
         cost is off), ``cost`` (its settings or null), ``counts`` (runs above thresholds
         per year: ``[{threshold_flop, year, median, ci90, cumulative: {median, ci90},
-        observed}]``), ``limits`` (``{enabled, ceilings: [{name, at_2030: {median, ci90},
-        source, ...}], binding: [{year, name, probability}]}``) and ``thresholds``
+        observed}]``; ``counts_population`` and ``counts_tail`` say what they count and how
+        the share above a threshold was found), ``limits`` (``{enabled, ceilings: [{name,
+        at_2030: {median, ci90}, source, ...}], binding: [{year, name, probability}]}``) and
+        ``thresholds``
         (``[{quantity, value, median_date, ci90, prob_by_horizon, crossed_by}]``, where
         ``crossed_by`` is null or ``{system, date, date_iso, value}``; dates later than
         the search end are null).
@@ -327,6 +329,7 @@ class Forecast:
                 "thresholds": thresholds,
                 "counts": [] if self.counts is None else self.counts.to_json_rows(),
                 "counts_population": None if self.counts is None else self.counts.population,
+                "counts_tail": None if self.counts is None else self.counts.tail,
                 "limits": None if self.limits is None else self.limits.to_json_dict(),
                 "seed": self.seed,
             }
