@@ -124,7 +124,7 @@ _COMPILED: dict[tuple, Any] = CacheDict("fitting.compiled_models")
 
 #: What nutpie compiles the log density with: ``"numba"`` (the default) or ``"jax"``
 #: (needs ``jax``; benchmarks/bench_backends.py measures it). JAX compiles the default
-#: model about four times faster but samples it about fifteen times slower (nutpie calls
+#: model about four times faster but needs five to nine times longer per 1000 ESS (nutpie calls
 #: back into Python for every gradient), so it is not offered in the spec; see
 #: docs/development.md, "Sampler backends".
 NUTPIE_BACKEND: str = "numba"
