@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from conftest import FixedPricePerformance
 from flopcast.cli import main
 from flopcast.exceptions import SpecError
 from flopcast.forecasting import forecast
@@ -15,20 +16,6 @@ from flopcast.forecasting.limits import LimitDraws, limits_enabled, soft_minimum
 from flopcast.spec import LimitsSpec, ModelSpec
 
 LIMITS_ON = LimitsSpec(mode="on")
-
-
-class FixedPricePerformance:
-    """Price-performance of exactly 10**(17 + 0.1 (year - 2015)) FLOP per dollar."""
-
-    kind = "fixed"
-    base_year = 2023
-
-    def draws_at(self, years):
-        years = np.atleast_1d(np.asarray(years, dtype=float))
-        return (17.0 + 0.1 * (years - 2015.0))[None, :]
-
-    def slope_draws(self):
-        return np.array([0.1])
 
 
 def test_soft_minimum_is_below_both_and_follows_the_lower():

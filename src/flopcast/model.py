@@ -69,18 +69,6 @@ HYPERPARAMETERS: tuple[str, ...] = (
     "scatter_trend_sd",
 )
 
-#: Model parameters (not derived quantities) that diagnostics are computed on.
-PARAMETERS: tuple[str, ...] = (
-    "breaks",
-    "level",
-    "slopes",
-    "jumps",
-    "scatter",
-    "scatter_trend",
-    "nu",
-    "error_scale",
-)
-
 
 @dataclass(frozen=True)
 class ModelInputs:

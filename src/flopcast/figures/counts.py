@@ -11,7 +11,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from flopcast.exceptions import FlopcastError
-from flopcast.figures.style import FONT, OKABE_ITO, PCT, SMALL, TITLE, figure_and_axes, style_axes
+from flopcast.figures.style import (
+    FONT,
+    OKABE_ITO,
+    PCT,
+    TITLE,
+    figure_and_axes,
+    place_legend,
+    style_axes,
+)
 from flopcast.intervals import CI_LEVEL, interval_columns
 
 if TYPE_CHECKING:
@@ -32,13 +40,6 @@ _COLORS = (
 
 def _flop_label(value: float) -> str:
     return f"1e{math.log10(value):.0f} FLOP" if math.log10(value).is_integer() else f"{value:.1e}"
-
-
-def _legend(fig: Figure, ax: Axes, own: bool) -> None:
-    if own:
-        fig.legend(loc="outside lower center", ncols=2, fontsize=SMALL, frameon=False)
-    else:
-        ax.legend(loc="upper left", fontsize=SMALL, framealpha=0.9)
 
 
 def counts_chart(
@@ -145,7 +146,7 @@ def counts_chart(
         fontsize=TITLE,
         loc="left",
     )
-    _legend(fig, ax, own)
+    place_legend(fig, ax, own)
     return fig
 
 
@@ -216,5 +217,5 @@ def count_check_chart(check: pd.DataFrame, *, title: str = "", ax: Axes | None =
     ax.set_title(
         title or "Counts above thresholds: observed and predicted", fontsize=TITLE, loc="left"
     )
-    _legend(fig, ax, own)
+    place_legend(fig, ax, own)
     return fig

@@ -27,6 +27,7 @@ from flopcast.figures.style import (
     figure_and_axes,
     log_limits,
     pfs_axis,
+    place_legend,
     style_axes,
 )
 from flopcast.fitting import Fit
@@ -145,13 +146,6 @@ def history_cost(fit: Fit, fc: Forecast, years: np.ndarray) -> np.ndarray | None
 
 def _forecast_years(fc: Forecast) -> np.ndarray:
     return np.asarray(fc.draws["year"].values, dtype=float)
-
-
-def _legend(fig: Figure, ax: Axes, own: bool) -> None:
-    if own:
-        fig.legend(loc="outside lower center", ncols=2, fontsize=SMALL, frameon=False)
-    else:
-        ax.legend(loc="upper left", fontsize=SMALL, framealpha=0.9)
 
 
 def forecast_compute_chart(
@@ -286,7 +280,7 @@ def forecast_compute_chart(
         fontsize=TITLE,
         loc="left",
     )
-    _legend(fig, ax, own)
+    place_legend(fig, ax, own)
     return fig
 
 
@@ -427,5 +421,5 @@ def forecast_cost_chart(
         fontsize=TITLE,
         loc="left",
     )
-    _legend(fig, ax, own)
+    place_legend(fig, ax, own)
     return fig

@@ -104,6 +104,15 @@ def figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figur
     return figure_of(ax), ax, False
 
 
+def place_legend(fig: Figure, ax: Axes, own: bool) -> None:
+    """The legend below the plot on a chart's own figure (``own``, from
+    :func:`figure_and_axes`), in the upper left of the caller's axes otherwise."""
+    if own:
+        fig.legend(loc="outside lower center", ncols=2, fontsize=SMALL, frameon=False)
+    else:
+        ax.legend(loc="upper left", fontsize=SMALL, framealpha=0.9)
+
+
 def panel_axes(
     ax: Axes | Sequence[Axes] | np.ndarray | None,
     n: int,

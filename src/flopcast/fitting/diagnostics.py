@@ -23,6 +23,19 @@ import xarray as xr
 RHAT_MAX = 1.01
 #: Smallest acceptable bulk and tail effective sample size.
 ESS_MIN = 400
+#: The changepoint model's sampled parameters (not derived quantities) that R-hat and ESS
+#: are computed on; ``e`` is the latent form's standardised true values.
+MODEL_PARAMETERS: tuple[str, ...] = (
+    "breaks",
+    "level",
+    "slopes",
+    "jumps",
+    "scatter",
+    "scatter_trend",
+    "nu",
+    "error_scale",
+    "e",
+)
 
 
 @dataclass(frozen=True)
@@ -234,17 +247,7 @@ def compute_diagnostics(posterior: xr.Dataset, sample_stats: xr.Dataset | None) 
     base = sampler_diagnostics(
         posterior,
         sample_stats,
-        (
-            "breaks",
-            "level",
-            "slopes",
-            "jumps",
-            "scatter",
-            "scatter_trend",
-            "nu",
-            "error_scale",
-            "e",
-        ),
+        MODEL_PARAMETERS,
         advice="Try more tuning/draws (sampler.tune, sampler.draws), fewer breaks, "
         "or fixed breaks.",
     )
