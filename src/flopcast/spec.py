@@ -159,11 +159,17 @@ class FrontierSpec(_Strict):
     ``top_n``: runs that were among the ``n`` largest by compute when published.
     ``residual``: runs more than ``threshold_dex`` (log10 units) above the median trend of a
     first fit to all selected runs.
+
+    ``rank_among`` (``top_n`` only) says which runs a run is ranked against: ``"selected"``
+    ranks among the runs the ``[[data.select]]`` blocks keep, so the first ``n`` runs of a
+    date window are always on the frontier; ``"all"`` ranks among every usable run of the
+    data (the backtest's definition of a frontier run) and then applies the selection.
     """
 
     rule: FrontierRule = "none"
     n: int = Field(10, ge=1, le=1000)
     threshold_dex: float = Field(1.0, ge=0.0, le=5.0)
+    rank_among: Literal["selected", "all"] = "selected"
 
 
 class ModelStructure(_Strict):

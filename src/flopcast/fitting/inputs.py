@@ -120,6 +120,15 @@ def _split_censored(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return runs.loc[~mask].drop(columns=[CENSORED_COLUMN]), runs.loc[mask]
 
 
+def _frontier_step(spec: ModelSpec, n_removed: int, n_runs: int) -> dict[str, Any]:
+    among = "all runs" if spec.frontier.rank_among == "all" else "the selected runs"
+    return {
+        "step": f"frontier: top {spec.frontier.n} by compute when published, among {among}",
+        "n_removed": n_removed,
+        "n_runs": n_runs,
+    }
+
+
 def prepare_runs(runs: pd.DataFrame, spec: ModelSpec) -> PreparedRuns:
     """Select the runs a spec asks for and compute the model's inputs.
 
@@ -134,18 +143,17 @@ def prepare_runs(runs: pd.DataFrame, spec: ModelSpec) -> PreparedRuns:
     for column, default in (("method", "other"), ("confidence", "unknown")):
         if column not in runs.columns:
             runs[column] = default
+    rank_first = spec.frontier.rule == "top_n" and spec.frontier.rank_among == "all"
+    if rank_first:
+        runs, n_out = apply_top_n(runs, spec.frontier)
+        log.append(_frontier_step(spec, n_out, len(runs)))
     selected, n_out = select_runs(runs, spec.data)
     if spec.data.select:
         log.append({"step": "spec data filters", "n_removed": n_out, "n_runs": len(selected)})
-    selected, n_out = apply_top_n(selected, spec.frontier)
-    if spec.frontier.rule == "top_n":
-        log.append(
-            {
-                "step": f"frontier: top {spec.frontier.n} by compute when published",
-                "n_removed": n_out,
-                "n_runs": len(selected),
-            }
-        )
+    if not rank_first:
+        selected, n_out = apply_top_n(selected, spec.frontier)
+        if spec.frontier.rule == "top_n":
+            log.append(_frontier_step(spec, n_out, len(selected)))
     selected = selected.sort_values(["date", "system"], kind="stable").reset_index(drop=True)
     min_runs = 3 * (spec.model.breaks + 1) + 2
     if len(selected) < min_runs:
