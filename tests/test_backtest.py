@@ -244,18 +244,18 @@ def test_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
 
 @pytest.mark.slow
 def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime_model_says():
-    """The same check for the chosen frontier model (``models/frontier_2008_t.toml``).
+    """The same check for the chosen frontier model (``models/frontier_2008_all.toml``).
 
     Worlds that follow the frontier forecast's whole generative story: frontier runs from
-    2008 on around one trend (0.6 dex/year) with Student-t scatter (scale 0.4 dex, degrees
-    of freedom drawn per world from the model's prior Gamma(2, 0.1)) and the simulated
+    2008 on around one trend (0.6 dex/year) with Normal scatter (0.4 dex) and the simulated
     measurement errors; then breaks exactly as the regime model draws them for a fit
-    without breaks: from 5 years before the last training run (the undetectable window),
-    those in the window acting from the last run, rate ~ Gamma(3.5, 35 years) per path,
-    slope x exp(Normal(0, ln 1.5)) per break, at most 1.06 dex/year. The chosen spec's
-    model, priors and forecast settings are fitted to each world's runs before 2017 (all of
-    them: the worlds hold frontier runs only, so the top-10 selection is off) with regime
-    changes on.
+    without breaks, with the spec's forecast settings: from 5 years before the last training
+    run (the undetectable window), those in the window acting from the last run, rate ~
+    Gamma(0.5 + regime_breaks_seen, regime_years_seen) per path, slope x exp(Normal(0,
+    regime_slope_log_sd)) per break, at most regime_max_slope. The chosen spec's model,
+    priors and forecast settings are fitted to each world's runs before 2017 (all of them:
+    the worlds hold frontier runs only, so the top-10 selection is off) with regime changes
+    on.
 
     As the story has no break inside the training data, the later runs of a world can be
     drawn again, in ``futures`` independent futures (break path, scatter, measurement
@@ -266,8 +266,6 @@ def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime
     none of them drew a hard break, while 40 such worlds gave 0.899 (se 0.030): docs,
     explanation/backtests.
     """
-    import math
-
     from conftest import FAST_SAMPLER, REPO
     from flopcast.dates import decimal_year
     from flopcast.forecasting import RegimeChanges, RegimePaths
@@ -276,7 +274,7 @@ def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime
     from flopcast.spec import T_REF, load_spec
 
     worlds, futures = 18, 10
-    spec = load_spec(REPO / "models" / "frontier_2008_t.toml").with_overrides(
+    spec = load_spec(REPO / "models" / "frontier_2008_all.toml").with_overrides(
         {"frontier.rule": "none", "data.select": [], "sampler": dict(FAST_SAMPLER)}
     )
     truth = Truth(breaks=(), slopes=(0.6,), level=23.0, scatter=0.4, start=2008.0, end=2026.0)
@@ -288,23 +286,24 @@ def test_frontier_model_coverage_is_nominal_when_the_future_breaks_as_the_regime
         years = np.asarray(decimal_year(runs["date"]), dtype=float)
         sigma = assign_error_groups(runs)["sigma_log10"].to_numpy()
         before = (runs["date"] < cutoff).to_numpy()
-        nu = rng.gamma(2.0, 1 / 0.1)  # the model's prior on the degrees of freedom
+        settings = spec.forecast
+        assert settings.regime_slope_log_sd is not None
         regime = RegimeChanges(
             True,
             "on",
             float(years[before].max()),  # the last training run
-            3.5,
-            35.0,
-            math.log(1.5),
+            0.5 + settings.regime_breaks_seen,
+            settings.regime_years_seen,
+            settings.regime_slope_log_sd,
             0.0,
             "truth",
-            max_slope=1.06,
+            max_slope=settings.regime_max_slope,
             lookback=5.0,
         )
         paths = RegimePaths.simulate(regime, np.full(futures, truth.slopes[0]), 2027.0, rng)
         broken += int((paths.n_breaks > 0).sum())
         trend = truth.level + truth.slopes[0] * (years - T_REF) + paths.offset(years)
-        scatter = truth.scatter * rng.standard_t(nu, size=trend.shape)
+        scatter = truth.scatter * rng.standard_normal(trend.shape)
         log10 = trend + scatter + sigma * rng.standard_normal(trend.shape)
         tables = [runs[before].assign(compute_flop=10.0 ** log10[0, before])]
         for r in range(futures):

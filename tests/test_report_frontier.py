@@ -68,13 +68,13 @@ def test_the_report_saves_the_frontier_fit_and_says_where_its_frontier_comes_fro
     findings = markdown.split("## Key findings", 1)[1].split("\n## ", 1)[0]
     methods = markdown.split("## Method notes", 1)[1].split("\n## ", 1)[0]
     assert note in findings and "**The frontier model.**" in methods
-    default = "default, chosen on the backtest's development origins, is 'frontier\\_2008\\_t'"
+    default = "default, chosen on the backtest's development origins, is 'frontier\\_2008\\_all'"
     assert default in methods
     assert "docs/explanation/backtests.md" in findings
 
 
 def test_the_default_frontier_model_is_named_as_chosen_on_development_origins(report, frontier):
-    renamed = ModelSpec.from_dict({**frontier.spec.to_dict(), "name": "frontier_2008_t"})
+    renamed = ModelSpec.from_dict({**frontier.spec.to_dict(), "name": "frontier_2008_all"})
     front = Fit(renamed, frontier.runs, frontier.idata, frontier.provenance)
     fc = forecast(report.fit, until="2030-12-31", cost=False, frontier_fit=front)
     text = " ".join(key_findings(report.fit, fc, skill_section=True))
@@ -136,8 +136,8 @@ def test_a_bad_frontier_spec_is_one_clear_error_before_any_fit(
 
 
 def test_the_default_frontier_model_follows_the_report_spec():
-    assert resolve_frontier_spec(None, load_spec("two_eras")).name == "frontier_2008_t"
-    assert resolve_frontier_spec(None, load_spec("three_eras")).name == "frontier_2008_t"
+    assert resolve_frontier_spec(None, load_spec("two_eras")).name == "frontier_2008_all"
+    assert resolve_frontier_spec(None, load_spec("three_eras")).name == "frontier_2008_all"
     assert resolve_frontier_spec("population", load_spec("two_eras")) is None
     assert resolve_frontier_spec(None, load_spec("frontier")) is None
     assert resolve_frontier_spec("frontier", load_spec("two_eras")).name == "frontier"

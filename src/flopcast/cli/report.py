@@ -65,7 +65,7 @@ def _command_line(
     metavar="NAME|PATH|population",
     help="Frontier model: the frontier spec whose fit gives the frontier numbers (frontier "
     "compute and cost, threshold crossings, limits), or 'population' for the population "
-    "fit's high quantile [default: frontier_2008_t, chosen on the backtest's development "
+    "fit's high quantile [default: frontier_2008_all, chosen on the backtest's development "
     "origins, for a full-population spec; none for a frontier spec].",
 )
 @data_option(exists=False)

@@ -4,8 +4,9 @@ A full-population fit (the default report's ``two_eras``) describes every run: i
 doubling times, the typical run and the counts of runs above thresholds. Its own frontier is
 a high population quantile (:func:`~flopcast.forecasting.frontier.frontier_definition`).
 On the backtest's development origins a fit of the frontier runs themselves (the report's
-``models/frontier_2008_t.toml``: runs that were top 10 when published, since 2008, one trend,
-Student-t scatter) forecast later frontier runs better (docs: explanation/backtests).
+``models/frontier_2008_all.toml``: runs published since 2008 that were among the 10 largest
+of all runs when published, one trend) forecast later frontier runs better (docs:
+explanation/backtests).
 ``forecast(fit, frontier_fit=...)`` therefore takes the frontier from such a fit: frontier
 compute, its cost, threshold crossings and limits come from the frontier fit's trend plus
 scatter (kind ``"fit"``, with its own future regime changes), everything else from the

@@ -44,7 +44,7 @@ Modules:
 ``reuse``
     :func:`load_or_fit`: reuse a saved fit when spec, data and seed match.
 ``frontier_model``
-    Which frontier spec a report fits (default ``frontier_2008_t``, chosen on the backtest's
+    Which frontier spec a report fits (default ``frontier_2008_all``, chosen on the backtest's
     development origins; :func:`resolve_frontier_spec`) and the note saying so.
 ``write``
     :func:`build_sections`, :func:`summary_dict` and :func:`write_report`.

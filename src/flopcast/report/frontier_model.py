@@ -1,10 +1,11 @@
 """The report's frontier model: which fit the report's frontier numbers come from.
 
 On the rolling-origin backtest's development origins (1 July 2012-2017) the frontier spec
-``frontier_2008_t`` (runs that were top 10 when published, since 2008, one trend,
-Student-t scatter) forecast later frontier runs best of every variant tried (log score
--1.967, tied within 0.01 with ``frontier_2008``'s -1.976 and better calibrated; the default
-``two_eras`` fit's population quantile scored -2.76; docs: explanation/backtests). So a report of a
+``frontier_2008_all`` (runs published since 2008 that were among the 10 largest of all runs
+when published, one trend, Normal scatter, future slope changes of ln-sd 0.15) forecast
+later frontier runs best of every variant tried (log score -1.790, against -1.967 for the
+earlier choice ``frontier_2008_t`` and -2.76 for the default ``two_eras`` fit's population
+quantile; docs: explanation/backtests). So a report of a
 full-population spec takes its frontier numbers (frontier compute and cost, threshold
 crossings, limits) from a fit of that frontier spec, saved beside the report as
 ``frontier_fit.nc`` and reused like ``fit.nc`` (:func:`flopcast.report.load_or_fit`); the
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 #: The frontier spec chosen on the backtest's development origins (the report's default).
-DEFAULT_FRONTIER_SPEC = "frontier_2008_t"
+DEFAULT_FRONTIER_SPEC = "frontier_2008_all"
 #: ``--frontier-spec`` value that keeps the population fit's own frontier (a high quantile).
 POPULATION = "population"
 #: File names of the saved fits in a report folder.
@@ -68,7 +69,7 @@ def resolve_frontier_spec(value: str | None, spec: ModelSpec) -> ModelSpec | Non
     --------
     >>> from flopcast.spec import load_spec
     >>> resolve_frontier_spec(None, load_spec("two_eras")).name
-    'frontier_2008_t'
+    'frontier_2008_all'
     >>> resolve_frontier_spec("population", load_spec("two_eras")) is None
     True
     >>> resolve_frontier_spec(None, load_spec("frontier")) is None
