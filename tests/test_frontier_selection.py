@@ -45,7 +45,7 @@ def test_ranked_within_the_window_the_first_runs_are_always_frontier(runs):
 
 def test_ranked_among_all_runs_small_runs_at_the_window_start_are_not_frontier(runs):
     prepared = prepare_runs(runs, _spec("all"))
-    # Against 2000-2003 (1e20..1e23) the 1e18 runs rank 5th or lower; the records stay.
+    # Against 2000-2003 (1e20..1e23) the small runs rank 5th or lower; the records stay.
     assert prepared.runs["system"].tolist() == [f"run-{y}" for y in (2008, 2009, 2010, 2011, 2012)]
     steps = [s["step"] for s in prepared.selection_log]
     assert steps[1] == "frontier: top 3 by compute when published, among all runs"
