@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.conftest import fast_spec
 
+from conftest import fast_spec
 from flopcast.fitting import prepare_runs
 
 
