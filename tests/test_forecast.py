@@ -282,6 +282,27 @@ def test_simulated_breaks_start_after_the_data_and_scale_the_slope():
     assert final_slope.min() > 0
 
 
+def test_future_break_offsets_match_hand_computed_values_in_any_year_order():
+    # Sample 0: one break in 2026 (+0.2 dex/year, jump +0.5); sample 1: breaks in 2027
+    # (-0.1/year) and 2030 (+0.3/year, jump -1); sample 2: none.
+    paths = RegimePaths(
+        times=np.array([[2026.0, np.inf], [2027.0, 2030.0], [np.inf, np.inf]]),
+        slope_changes=np.array([[0.2, 0.0], [-0.1, 0.3], [0.0, 0.0]]),
+        jumps=np.array([[0.5, 0.0], [0.0, -1.0], [0.0, 0.0]]),
+    )
+    years = np.array([2032.0, 1960.0, 2026.0, 2028.5])
+    expected = np.array(
+        [
+            [0.2 * 6 + 0.5, 0.0, 0.0, 0.2 * 2.5 + 0.5],
+            [-0.1 * 5 + 0.3 * 2 - 1.0, 0.0, 0.0, -0.1 * 1.5],
+            [0.0, 0.0, 0.0, 0.0],
+        ]
+    )
+    np.testing.assert_allclose(paths.offset(years), expected, atol=1e-12)
+    assert RegimePaths.none(2).offset(years).shape == (2, 4)
+    assert not RegimePaths.none(2).offset(years).any()
+
+
 def test_breaks_in_the_undetectable_window_act_from_the_last_run():
     # Rate 0.2/year: over a 5-year window before the last run, P(at least one break) =
     # 1 - exp(-1) = 0.632; those breaks are moved to the last run, later ones stay later.

@@ -369,9 +369,17 @@ class RegimePaths:
         """What the future breaks add to the trend (dex) at decimal ``years``: (samples, n)."""
         years = np.asarray(years, dtype=float)
         out = np.zeros((self.times.shape[0], len(years)))
-        for j in range(self.times.shape[1]):
-            tau = self.times[:, j : j + 1]
-            after = years[None, :] - tau
-            out += self.slope_changes[:, j : j + 1] * np.where(after > 0, after, 0.0)
-            out += self.jumps[:, j : j + 1] * (after > 0)
+        drawn = np.isfinite(self.times)
+        if not drawn.any():
+            return out
+        # Only years after the earliest break can move: on a search grid from the first
+        # run, most years are before it (the same sums, on the later columns only).
+        cols = np.flatnonzero(years > self.times[drawn].min())
+        later = years[cols][None, :]
+        part = np.zeros((self.times.shape[0], len(cols)))
+        for j in np.flatnonzero(drawn.any(axis=0)):
+            after = later - self.times[:, j : j + 1]
+            part += self.slope_changes[:, j : j + 1] * np.where(after > 0, after, 0.0)
+            part += self.jumps[:, j : j + 1] * (after > 0)
+        out[:, cols] = part
         return out
