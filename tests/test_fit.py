@@ -197,6 +197,46 @@ def test_marginal_and_latent_forms_agree_within_monte_carlo_error(small_runs):
     assert np.max(np.abs(x_m - x_l)) < 0.1, np.max(np.abs(x_m - x_l))
 
 
+@pytest.mark.parametrize(
+    ("form", "setting", "expected"),
+    [("marginal", None, True), ("latent", None, False), ("latent", True, True)],
+)
+def test_the_sampler_gets_the_mass_matrix_the_spec_resolves_to(
+    monkeypatch, form, setting, expected
+):
+    import nutpie
+
+    from flopcast.fitting import sampling
+    from flopcast.model import ModelInputs, default_hyper
+
+    class Compiled:  # stands in for a compiled model: no numba compile in this test
+        shared_data: dict = {}
+
+        def with_data(self, **_):
+            return self
+
+    seen: dict = {}
+
+    def sample(compiled, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop before sampling")
+
+    monkeypatch.setattr(sampling, "_COMPILED", {})
+    monkeypatch.setattr(sampling, "_compile_nutpie", lambda model, backend: Compiled())
+    monkeypatch.setattr(nutpie, "sample", sample)
+    spec = fast_spec(model={"form": form}, sampler={"low_rank_mass_matrix": setting})
+    inputs = ModelInputs(
+        t=np.array([-5.0, 0.0, 5.0]),
+        y=np.array([18.0, 20.0, 23.0]),
+        sigma=np.full(3, 0.2),
+        group=np.zeros(3, int),
+        hyper=default_hyper(spec.priors, -10.0, 10.0),
+    )
+    with pytest.raises(RuntimeError, match="stop before sampling"):
+        sampling._sample(spec, inputs, seed=1, progress=False)
+    assert seen["low_rank_modified_mass_matrix"] is expected
+
+
 def test_student_t_scatter_recovers_slopes_despite_outliers(small_runs):
     runs, _ = small_runs
     runs = runs.copy()

@@ -89,3 +89,17 @@ def test_a_study_file_given_as_a_model_spec_says_to_run_it_as_a_study():
     with pytest.raises(SpecError, match="this is a study spec"):
         load_spec("models/policy_sensitivity.toml")
     assert "policy_sensitivity" not in shipped_specs()
+
+
+def test_the_low_rank_mass_matrix_defaults_to_the_marginal_form_only():
+    spec = load_spec("two_eras")
+    assert spec.sampler.low_rank_mass_matrix is None
+    assert spec.sampler.resolved_low_rank("marginal") is True
+    assert spec.sampler.resolved_low_rank("latent") is False
+    forced = spec.with_overrides({"sampler.low_rank_mass_matrix": True}).sampler
+    assert forced.resolved_low_rank("latent") is True
+    off = spec.with_overrides({"sampler.low_rank_mass_matrix": False}).sampler
+    assert off.resolved_low_rank("marginal") is False
+    # frontier_2008_t keeps the matrix its documented backtest scores were sampled with
+    pinned = load_spec("frontier_2008_t")
+    assert pinned.sampler.resolved_low_rank(pinned.model.resolved_form) is True

@@ -294,7 +294,17 @@ class SamplerSpec(_Strict):
     #: 0.95 rather than 0.9: at 0.9 the bundled data gave one or two divergences per fit
     #: when a chain visited break dates near 2014.
     target_accept: float = Field(0.95, gt=0.5, lt=1.0)
-    low_rank_mass_matrix: bool = True
+    #: nutpie's low-rank modified mass matrix. Unset (the default): on for the marginal
+    #: form, off for the latent form, whose one parameter per run made each leapfrog step
+    #: about four times dearer with it (three times the sampling time of the Student-t
+    #: study variant at a seed-robust ESS; see ``docs/explanation/sampling.md``).
+    low_rank_mass_matrix: bool | None = None
+
+    def resolved_low_rank(self, form: Literal["marginal", "latent"]) -> bool:
+        """Whether nutpie adapts a low-rank mass matrix for a model of this ``form``."""
+        if self.low_rank_mass_matrix is not None:
+            return self.low_rank_mass_matrix
+        return form == "marginal"
 
 
 class ForecastSpec(_Strict):

@@ -191,7 +191,7 @@ def _sample(spec: ModelSpec, inputs: ModelInputs, seed: int, progress: bool) -> 
                 seed=seed,
                 save_warmup=False,
                 progress_bar=progress,
-                low_rank_modified_mass_matrix=sampler.low_rank_mass_matrix,
+                low_rank_modified_mass_matrix=sampler.resolved_low_rank(structure.resolved_form),
                 target_accept=sampler.target_accept,
             )
     else:
