@@ -210,7 +210,8 @@ def test_the_sampler_gets_the_mass_matrix_the_spec_resolves_to(
     from flopcast.model import ModelInputs, default_hyper
 
     class Compiled:  # stands in for a compiled model: no numba compile in this test
-        shared_data: dict = {}
+        def __init__(self):
+            self.shared_data: dict = {}
 
         def with_data(self, **_):
             return self
