@@ -193,6 +193,37 @@ def test_report_from_saved_fit_imports_no_sampling_stack(standard_fit, tmp_path,
     assert summary["diagnostics"]["max_rhat"] == pytest.approx(standard_fit.diagnostics.max_rhat)
 
 
+REUSE_CHILD = """
+import json, sys, types, warnings
+warnings.simplefilter("ignore")
+from flopcast.fitting import load_fit
+from flopcast.report import load_or_fit
+saved = load_fit(sys.argv[1])
+data = types.SimpleNamespace(sha256=saved.data_sha256)  # all the reuse check reads of it
+fit, reused, message = load_or_fit(saved.spec, data, sys.argv[1])
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in %r)
+print(json.dumps({"reused": reused, "message": message, "heavy": heavy}))
+"""
+
+
+def test_reusing_a_saved_fit_as_the_report_command_does_imports_no_sampling_stack(
+    standard_fit, tmp_path
+):
+    path = standard_fit.save(tmp_path / "fit.nc")
+    out = subprocess.run(
+        [sys.executable, "-c", REUSE_CHILD % (HEAVY,), str(path)],
+        env=_child_env(FLOPCAST_CACHE_DIR=str(tmp_path / "cache")),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["reused"], result["message"]
+    assert result["heavy"] == [], result["heavy"]
+
+
 # --------------------------------------------------------------------------------------
 # Compile leftovers stay out of the system temp folder
 

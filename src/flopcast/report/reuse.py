@@ -66,7 +66,6 @@ def load_or_fit(
     >>> fit, reused, why = load_or_fit(spec, flopcast.load_runs(), "reports/default/fit.nc")
     ... # doctest: +SKIP
     """
-    from flopcast.fitting import fit as fit_spec
     from flopcast.fitting import load_fit
 
     path = Path(path)
@@ -103,5 +102,7 @@ def load_or_fit(
                     True,
                     f"reused the saved fit {path} (same resolved spec, data sha256 and seed)",
                 )
+    from flopcast.fitting import fit as fit_spec  # loads PyMC: only when fitting
+
     result = fit_spec(data, spec, seed=wanted_seed, progress=progress)
     return result, False, f"fitted spec {spec.name!r}: {reason}"
