@@ -23,6 +23,7 @@ from flopcast.exceptions import CacheWarning, PricePerformanceSamplingWarning
 HEAVY = ("pymc", "pytensor", "numba", "nutpie", "arviz")
 SMALL = {"draws": 200, "tune": 200, "chains": 2}
 SRC = str(Path(__file__).resolve().parents[1] / "src")
+BACKTEST_JSON = Path(__file__).resolve().parents[1] / "reports" / "default" / "backtest.json"
 
 
 @pytest.fixture
@@ -221,6 +222,38 @@ def test_reusing_a_saved_fit_as_the_report_command_does_imports_no_sampling_stac
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["reused"], result["message"]
+    assert result["heavy"] == [], result["heavy"]
+
+
+CHECKS_CHILD = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import flopcast
+import flopcast.backtesting, flopcast.cli, flopcast.cli.report, flopcast.model, flopcast.report
+from flopcast.cli.checks import check_selection_in
+from flopcast.report.sections.skill import resolve_backtest, skill_section
+from flopcast.spec import load_spec
+check_selection_in(load_spec("two_eras"), flopcast.load_runs())
+section = skill_section(resolve_backtest(sys.argv[1]))
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in %r)
+print(json.dumps({"skill": section is not None, "heavy": heavy}))
+"""
+
+
+def test_the_report_commands_checks_and_skill_section_import_no_sampling_stack(tmp_path):
+    # Both loaded PyMC before: the selection check through flopcast.model's top-level
+    # import, the skill section through flopcast.backtesting importing fit.
+    out = subprocess.run(
+        [sys.executable, "-c", CHECKS_CHILD % (HEAVY,), str(BACKTEST_JSON)],
+        env=_child_env(FLOPCAST_CACHE_DIR=str(tmp_path / "cache"), MPLBACKEND="Agg"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["skill"]
     assert result["heavy"] == [], result["heavy"]
 
 

@@ -40,15 +40,20 @@ this way the sampler converges where centred and trend-centred forms do not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
 from flopcast.runs.error_groups import ErrorModel
 from flopcast.spec import ModelStructure
 from flopcast.trend import era_weights, piecewise_trend, scatter_time_factor
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+# PyMC and PyTensor load inside the functions that build a model: the inputs, the error
+# groups and the hyperparameters here are also what the quick paths (report, forecast,
+# the command line's checks) need, and those must not pay for importing PyMC.
 
 #: Every error group in a fixed order, so ``scale[g]`` has the same meaning in every fit.
 ERROR_GROUPS: tuple[str, ...] = tuple(ErrorModel().groups()["group"])
@@ -153,6 +158,9 @@ def build_model(structure: ModelStructure, inputs: ModelInputs) -> pm.Model:
     >>> sorted(v.name for v in build_model(ModelStructure(), inputs).free_RVs)
     ['break_gaps', 'level_anchor', 'scatter', 'slopes']
     """
+    import pymc as pm
+    import pytensor.tensor as pt
+
     n_breaks = structure.breaks
     coords: dict[str, Any] = {
         "break": np.arange(n_breaks),
@@ -252,6 +260,9 @@ def _level_from_anchor(t, slopes, breaks, jumps, h) -> Any:
     coordinate, so its Jacobian is 1: a flat density on the anchor plus the level's Normal
     prior as a potential is the same posterior as before.
     """
+    import pymc as pm
+    import pytensor.tensor as pt
+
     anchor_time = pt.mean(t)[None]
     anchor = pm.Flat("level_anchor")
     rise = piecewise_trend(anchor_time, pt.zeros(()), slopes, breaks, jumps, xp=pt)[0]
@@ -264,6 +275,9 @@ def _censored_term(data, structure, level, slopes, breaks, jumps, scatter, time_
     """Runs known to be above a bound: right-censored in log compute, so each adds
     ``log P(y > bound) = log Phi((mu - bound) / sd)`` with ``sd = sqrt(scatter^2 + sigma^2)``
     (the marginal Normal form; the true value of a censored run is integrated out)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
     t_c = pm.Data("t_censored", data["t_censored"])
     lower = pm.Data("lower_censored", data["lower_censored"])
     sigma_c = pm.Data("sigma_censored", data["sigma_censored"])

@@ -45,7 +45,6 @@ from flopcast.dates import parse_date, to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
-    fit,
     measurement_sigma_draws,
     prepare_runs,
     resolve_runs,
@@ -285,6 +284,8 @@ def backtest_cutoffs(
     seed = spec.sampler.seed if seed is None else int(seed)
     if frontier_n is None:
         frontier_n = spec.frontier.n if spec.frontier.rule == "top_n" else FRONTIER_N
+    from flopcast.fitting import fit  # loads PyMC: only here, not on reading a backtest
+
     cutoffs = _cutoffs(cutoff)
     table, _ = resolve_runs(runs, spec)
     everything = prepare_runs(table, spec).runs

@@ -34,7 +34,6 @@ from flopcast.dates import to_decimal_year
 from flopcast.exceptions import FlopcastError
 from flopcast.fitting import (
     Fit,
-    fit,
     measurement_sigma_draws,
     prepare_runs,
     resolve_runs,
@@ -216,6 +215,8 @@ def backtest(
         )
     seed = spec.sampler.seed if seed is None else int(seed)
     dates = origin_dates(origins)
+    from flopcast.fitting import fit  # loads PyMC: only here, not on reading a backtest
+
     table, _ = resolve_runs(runs, spec)
     everything = scored_runs(table, spec, frontier_n)
     targets = ["frontier"] if spec.frontier.rule != "none" else ["frontier", "all"]
