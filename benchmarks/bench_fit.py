@@ -5,6 +5,7 @@ Not a test. Run from the repository root::
     python benchmarks/bench_fit.py            # cold (fresh process, empty caches) + warm
     python benchmarks/bench_fit.py --repeat 3
     python benchmarks/bench_fit.py --skip-cold --skip-latent --draws 500   # fewer draws
+    python benchmarks/bench_fit.py --steps     # where the latent form's extra time goes
 
 *Cold* runs a new Python process with fresh, empty PyTensor and numba cache directories, so
 it pays for imports, graph building and the numba compile. *Warm* refits in one process
@@ -12,6 +13,9 @@ with the compiled model reused (new data through nutpie's ``with_data``), which 
 sensitivity studies and backtests do. For each fit it prints compile and sampling time,
 bulk ESS and ESS per second of sampling for the break date and both doubling times,
 max R-hat and post-warm-up divergences; then the same for the explicit latent form.
+``--steps`` splits each form's sampling time into gradient evaluations (leapfrog steps per
+draw, in warm-up and after it) times the cost of one evaluation, which is what the latent
+form's ratio to the marginal one is made of.
 
 Targets (2-core machine, see issue 3): cold <= 8 s wall, warm <= 1.5 s, bulk ESS >= 1000
 for the break date and both doubling times, R-hat <= 1.01, no divergences, latent form
@@ -27,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 CHILD = r"""
 import json, sys, time, warnings
@@ -130,6 +136,91 @@ def latent(spec_name: str, repeat: int, draws: int | None = None) -> list[dict]:
     return rows
 
 
+def _capture_nutpie() -> list:
+    """Make ``nutpie.sample`` keep its warm-up statistics and remember each raw result."""
+    import nutpie
+
+    captured: list = []
+    original = nutpie.sample
+
+    def sample(*args, **kwargs):
+        kwargs["save_warmup"] = True  # warm-up draws go to their own group; results unchanged
+        raw = original(*args, **kwargs)
+        captured.append((args[0].n_dim, raw))
+        return raw
+
+    nutpie.sample = sample
+    return captured
+
+
+def steps(spec_name: str, repeat: int) -> list[dict]:
+    """Gradient evaluations and seconds per evaluation, marginal and latent form."""
+    import flopcast
+    from flopcast.fitting import fit
+
+    captured = _capture_nutpie()
+    runs = flopcast.load_runs()
+    rows = []
+    for form in ("marginal", "latent"):
+        spec = load_spec_form(spec_name, form)
+        fit(runs, spec, progress=False)  # compile once
+        for i in range(repeat):
+            result = fit(runs, spec, seed=100 + i, progress=False)
+            n_dim, raw = captured[-1]
+            warm_steps = raw.warmup_sample_stats["n_steps"].values
+            draw_steps = raw.sample_stats["n_steps"].values
+            evals = float(warm_steps.sum() + draw_steps.sum())
+            sample_s = result.provenance["timings_s"]["sample"]
+            lanes = min(spec.sampler.chains, 2)
+            ess = _ess_report(result)["ess_bulk"]
+            rows.append(
+                {
+                    "form": form,
+                    "n_dim": n_dim,
+                    "lanes": lanes,
+                    "sample": sample_s,
+                    "steps_per_draw_warmup": float(warm_steps.mean()),
+                    "steps_per_draw": float(draw_steps.mean()),
+                    "step_size": float(raw.sample_stats["step_size"].values.mean()),
+                    "evals": evals,
+                    "us_per_eval": 1e6 * sample_s * lanes / evals,
+                    "min_ess_bulk": min(ess.values()),
+                }
+            )
+    return rows
+
+
+def load_spec_form(spec_name: str, form: str):
+    from flopcast.spec import load_spec
+
+    return load_spec(spec_name).with_overrides({"model.form": form})
+
+
+def _print_steps(rows: list[dict]) -> None:
+    by_form: dict[str, list[dict]] = {}
+    for row in rows:
+        by_form.setdefault(row["form"], []).append(row)
+        print(
+            f"steps {row['form']:8s}: sample {row['sample']:.2f} s = "
+            f"{row['evals']:.0f} gradient evaluations (leapfrog steps per draw: warm-up "
+            f"{row['steps_per_draw_warmup']:.1f}, sampling {row['steps_per_draw']:.1f}; "
+            f"step size {row['step_size']:.3f}) x {row['us_per_eval']:.1f} us each on "
+            f"{row['lanes']} lanes; {row['n_dim']} parameters; min bulk ESS "
+            f"{row['min_ess_bulk']:.0f}"
+        )
+    if {"marginal", "latent"} <= by_form.keys():
+        keys = ("sample", "evals", "us_per_eval")
+        med = {
+            f: {k: float(np.median([r[k] for r in v])) for k in keys} for f, v in by_form.items()
+        }
+        print(
+            "latent / marginal (medians): sampling "
+            f"{med['latent']['sample'] / med['marginal']['sample']:.1f}x = gradient evaluations "
+            f"{med['latent']['evals'] / med['marginal']['evals']:.1f}x * cost per evaluation "
+            f"{med['latent']['us_per_eval'] / med['marginal']['us_per_eval']:.1f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default="two_eras")
@@ -137,8 +228,15 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-latent", action="store_true")
     parser.add_argument("--draws", type=int, default=None, help="Warm fits' draws per chain.")
+    parser.add_argument(
+        "--steps", action="store_true", help="Only the gradient-evaluation breakdown."
+    )
     args = parser.parse_args()
     print(f"1-minute load average at the start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cpu)")
+    if args.steps:
+        _print_steps(steps(args.spec, args.repeat))
+        print(f"1-minute load average at the end: {os.getloadavg()[0]:.2f}")
+        return
     if not args.skip_cold:
         c = cold(args.spec)
         print(
