@@ -20,7 +20,9 @@ TRACKED_PACKAGES: tuple[str, ...] = (
 
 
 def versions() -> dict[str, str]:
-    """Versions of Python and the tracked packages (``"not installed"`` when absent).
+    """Versions of Python and the tracked packages (``"not installed"`` when absent), by
+    name in alphabetical order: the order a saved fit reads them back in, so a report from
+    a new fit and one from a saved fit list them alike.
 
     Examples
     --------
@@ -33,4 +35,4 @@ def versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return dict(sorted(out.items()))
