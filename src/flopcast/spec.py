@@ -296,8 +296,8 @@ class SamplerSpec(_Strict):
     target_accept: float = Field(0.95, gt=0.5, lt=1.0)
     #: nutpie's low-rank modified mass matrix. Unset (the default): on for the marginal
     #: form, off for the latent form, whose one parameter per run made each leapfrog step
-    #: about four times dearer with it (three times the sampling time of the Student-t
-    #: study variant at a seed-robust ESS; see ``docs/explanation/sampling.md``).
+    #: about four times dearer with it (twice the refit time of the Student-t study variant
+    #: at its seed-robust draws; see ``docs/explanation/sampling.md``).
     low_rank_mass_matrix: bool | None = None
 
     def resolved_low_rank(self, form: Literal["marginal", "latent"]) -> bool:
