@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import tomllib
 from importlib import resources
@@ -39,6 +38,7 @@ from flopcast.dates import parse_date, to_decimal_year
 from flopcast.exceptions import FlopcastError, SpecError
 from flopcast.runs.error_groups import ErrorModel
 from flopcast.runs.schema import CANONICAL_COLUMNS, CONFIDENCES, METHODS
+from flopcast.validation_messages import did_you_mean, format_validation_error
 
 #: Reference year that the model's time axis is centred on (t = year - T_REF).
 T_REF = 2010.0
@@ -120,7 +120,7 @@ class Selection(_Strict):
         for column in value:
             if column not in CANONICAL_COLUMNS:
                 raise ValueError(
-                    f"unknown data column {column!r}{_hint(column, CANONICAL_COLUMNS)}; "
+                    f"unknown data column {column!r}{did_you_mean(column, CANONICAL_COLUMNS)}; "
                     f"columns are {list(CANONICAL_COLUMNS)}"
                 )
         return value
@@ -441,7 +441,7 @@ class ModelSpec(_Strict):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            raise SpecError(_format_validation_error(exc, cls, origin)) from None
+            raise SpecError(format_validation_error(exc, cls, origin)) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved spec, every default filled in, as JSON-compatible values."""
@@ -480,7 +480,7 @@ def set_dotted(values: dict[str, Any], dotted: str, value: Any) -> None:
             where = ".".join(keys[:depth]) or "the spec"
             options = list(node) if isinstance(node, dict) else []
             raise SpecError(
-                f"override {dotted!r}: {where} has no section {key!r}{_hint(key, options)}"
+                f"override {dotted!r}: {where} has no section {key!r}{did_you_mean(key, options)}"
             )
         node = node[key]
     if not isinstance(node, dict):
@@ -554,53 +554,16 @@ def resolve_spec_path(path: str | Path) -> Path:
     if by_name and shipped.is_file():
         return Path(str(shipped))
     names = shipped_specs()
-    raise SpecError(f"no spec file {str(path)!r}{_hint(name, names)}; shipped specs: {names}")
+    raise SpecError(
+        f"no spec file {str(path)!r}{did_you_mean(name, names)}; shipped specs: {names}"
+    )
 
 
 def _check_label(value: str, allowed: tuple[str, ...], field: str) -> str:
     label = value.strip().lower()
     if label not in allowed:
         raise ValueError(
-            f"unknown {field} label {value!r}{_hint(label, allowed)}; allowed: {list(allowed)}"
+            f"unknown {field} label {value!r}{did_you_mean(label, allowed)}; "
+            f"allowed: {list(allowed)}"
         )
     return label
-
-
-def _hint(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the (sub)model that ``loc`` points into, for did-you-mean hints."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        for arg in (annotation, *getattr(annotation, "__args__", ())):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                current = arg
-                break
-        else:
-            return []
-    return list(getattr(current, "model_fields", {}))
-
-
-def _format_validation_error(exc: ValidationError, model: type[BaseModel], origin: str) -> str:
-    lines = [f"{origin}: invalid spec ({exc.error_count()} problem(s)):"]
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        where = ".".join(str(p) for p in loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            valid = _fields_at(model, loc)
-            lines.append(
-                f"  - {where}: unknown key{_hint(str(loc[-1]), valid)}; valid keys here: {valid}"
-            )
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  - {where} = {err.get('input')!r}: {msg}")
-    return "\n".join(lines)

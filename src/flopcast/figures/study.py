@@ -15,8 +15,8 @@ import pandas as pd
 
 from flopcast.exceptions import FlopcastError
 from flopcast.figures.style import figure_of
-from flopcast.spec import _hint
 from flopcast.study.columns import STATUS_DIAGNOSTICS, STATUS_ERROR_PREFIX, interval_names
+from flopcast.validation_messages import did_you_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -101,7 +101,8 @@ def tornado_chart(
     for m in metrics:
         if m not in HEADLINE_METRICS:
             raise FlopcastError(
-                f"metric={m!r}{_hint(m, HEADLINE_METRICS)}; metrics: {list(HEADLINE_METRICS)}"
+                f"metric={m!r}{did_you_mean(m, HEADLINE_METRICS)}; "
+                f"metrics: {list(HEADLINE_METRICS)}"
             )
     table = result.table()
     base = table.iloc[0]

@@ -27,13 +27,12 @@ from flopcast.exceptions import SpecError
 from flopcast.formatting import jsonable
 from flopcast.spec import (
     ModelSpec,
-    _fields_at,
-    _hint,
     _Strict,
     load_spec,
     resolve_spec_path,
     set_dotted,
 )
+from flopcast.validation_messages import did_you_mean, fields_at
 
 __all__ = ["BASE_LABEL", "StudyOptions", "StudySpec", "Variant", "load_study"]
 
@@ -267,7 +266,7 @@ class StudySpec:
         known = self.labels
         missing = [w for w in wanted if w not in known]
         if missing:
-            hints = ", ".join(f"{m!r}{_hint(m, known)}" for m in missing)
+            hints = ", ".join(f"{m!r}{did_you_mean(m, known)}" for m in missing)
             raise SpecError(f"{self.origin}: no variant labelled {hints}; labels: {known[1:]}")
         keep = tuple(v for v in self.variants if v.label == BASE_LABEL or v.label in wanted)
         return StudySpec(
@@ -387,7 +386,8 @@ def _build_variant(
         elif head not in _SPEC_SECTIONS:
             valid = [*_SPEC_SECTIONS, _OPTIONS]
             raise SpecError(
-                f"override {dotted!r}: no section {head!r}{_hint(head, valid)}; sections: {valid}"
+                f"override {dotted!r}: no section {head!r}{did_you_mean(head, valid)}; "
+                f"sections: {valid}"
             )
         elif head in ("name",):
             raise SpecError(f"override {dotted!r}: a variant's name is its label")
@@ -411,9 +411,9 @@ def _format_errors(exc: ValidationError, model: type, prefix: str) -> str:
         loc = tuple(err["loc"])
         where = ".".join(str(p) for p in (prefix, *loc))
         if err["type"] == "extra_forbidden":
-            valid = _fields_at(model, loc)
+            valid = fields_at(model, loc)
             lines.append(
-                f"{where}: unknown key{_hint(str(loc[-1]), valid)}; valid keys here: {valid}"
+                f"{where}: unknown key{did_you_mean(str(loc[-1]), valid)}; valid keys here: {valid}"
             )
         else:
             msg = err["msg"].removeprefix("Value error, ")
@@ -438,8 +438,8 @@ def _format_study_error(exc: ValidationError, values: dict[str, Any], origin: st
             rest = loc
         where = ".".join(str(p) for p in rest) or "(top level)"
         if err["type"] == "extra_forbidden":
-            valid = _fields_at(_StudyFile, loc)
-            hint = _hint(str(loc[-1]), valid)
+            valid = fields_at(_StudyFile, loc)
+            hint = did_you_mean(str(loc[-1]), valid)
             lines.append(f"  - {who}{where}: unknown key{hint}; valid keys here: {valid}")
         elif err["type"] == "missing":
             lines.append(f"  - {who}{where}: missing (required)")
