@@ -43,6 +43,21 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _run_child(script: str, *args: str, **env: str) -> dict:
+    """Run ``script`` (given HEAVY for its ``%r``) in a fresh Python; return the JSON it
+    prints last."""
+    out = subprocess.run(
+        [sys.executable, "-c", script % (HEAVY,), *args],
+        env=_child_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _fit_small(**kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # a short run may fail the ESS check: fine here
@@ -178,16 +193,7 @@ def test_report_from_saved_fit_imports_no_sampling_stack(standard_fit, tmp_path,
     # warm the disk cache with the posterior the forecast asks for (kind, fit's seed)
     fit_price_performance(DEFAULT_COST_KIND, seed=standard_fit.seed)
     path = standard_fit.save(tmp_path / "fit.nc")
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD % (HEAVY,), str(path), str(tmp_path / "report")],
-        env=_child_env(FLOPCAST_CACHE_DIR=str(cache)),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _run_child(CHILD, str(path), str(tmp_path / "report"), FLOPCAST_CACHE_DIR=str(cache))
     assert result["heavy"] == [], result["heavy"]
     assert (tmp_path / "report" / "index.html").is_file()
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
@@ -211,16 +217,7 @@ def test_reusing_a_saved_fit_as_the_report_command_does_imports_no_sampling_stac
     standard_fit, tmp_path
 ):
     path = standard_fit.save(tmp_path / "fit.nc")
-    out = subprocess.run(
-        [sys.executable, "-c", REUSE_CHILD % (HEAVY,), str(path)],
-        env=_child_env(FLOPCAST_CACHE_DIR=str(tmp_path / "cache")),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _run_child(REUSE_CHILD, str(path), FLOPCAST_CACHE_DIR=str(tmp_path / "cache"))
     assert result["reused"], result["message"]
     assert result["heavy"] == [], result["heavy"]
 
@@ -243,16 +240,12 @@ print(json.dumps({"skill": section is not None, "heavy": heavy}))
 def test_the_report_commands_checks_and_skill_section_import_no_sampling_stack(tmp_path):
     # Both loaded PyMC before: the selection check through flopcast.model's top-level
     # import, the skill section through flopcast.backtesting importing fit.
-    out = subprocess.run(
-        [sys.executable, "-c", CHECKS_CHILD % (HEAVY,), str(BACKTEST_JSON)],
-        env=_child_env(FLOPCAST_CACHE_DIR=str(tmp_path / "cache"), MPLBACKEND="Agg"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+    result = _run_child(
+        CHECKS_CHILD,
+        str(BACKTEST_JSON),
+        FLOPCAST_CACHE_DIR=str(tmp_path / "cache"),
+        MPLBACKEND="Agg",
     )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["skill"]
     assert result["heavy"] == [], result["heavy"]
 
