@@ -162,7 +162,7 @@ def steps(spec_name: str, repeat: int) -> list[dict]:
     runs = flopcast.load_runs()
     rows = []
     for form in ("marginal", "latent"):
-        spec = load_spec_form(spec_name, form)
+        spec = _spec(spec_name, None).with_overrides({"model.form": form})
         fit(runs, spec, progress=False)  # compile once
         for i in range(repeat):
             result = fit(runs, spec, seed=100 + i, progress=False)
@@ -188,12 +188,6 @@ def steps(spec_name: str, repeat: int) -> list[dict]:
                 }
             )
     return rows
-
-
-def load_spec_form(spec_name: str, form: str):
-    from flopcast.spec import load_spec
-
-    return load_spec(spec_name).with_overrides({"model.form": form})
 
 
 def _print_steps(rows: list[dict]) -> None:
